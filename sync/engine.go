@@ -60,6 +60,18 @@ type Engine struct {
 	Marker BulkMarker
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+
+	// testHook, when set (by tests only), is called at named points of a
+	// pass, such as between pages and between push batches, so crash tests
+	// can panic or cancel there. See hook.
+	testHook func(point string)
+}
+
+// hook calls the test hook at a named point; a no-op outside tests.
+func (e *Engine) hook(point string) {
+	if e.testHook != nil {
+		e.testHook(point)
+	}
 }
 
 // NewEngine returns an Engine with defaults: the default field map, a match
