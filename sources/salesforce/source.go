@@ -1,0 +1,201 @@
+package salesforce
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	contactsync "github.com/contactsync/contactsync/sync"
+)
+
+// Source implements sync.Source for one org over the REST API.
+type Source struct {
+	c *Client
+}
+
+var _ contactsync.Source = (*Source)(nil)
+
+// NewSource returns a Source that calls Salesforce through c.
+func NewSource(c *Client) *Source { return &Source{c: c} }
+
+// Client returns the underlying client (for API call counts and limits).
+func (s *Source) Client() *Client { return s.c }
+
+// maxSOQLURL keeps a query's URL well under Salesforce's 16,384-character
+// limit on the request line.
+const maxSOQLURL = 12000
+
+// changesSOQL builds the incremental query: records after the cursor, in
+// (SystemModstamp, Id) order. With an overlap the window starts earlier and
+// the Id tie-break is dropped (every record of the boundary stamp is re-read;
+// the engine de-duplicates through its mirror).
+func changesSOQL(q contactsync.ChangesQuery) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	b.WriteString(fieldList(contactSystemFields, q.Fields))
+	b.WriteString(" FROM Contact")
+	t := q.Since.SystemModstamp
+	switch {
+	case t.IsZero():
+	case q.Overlap > 0:
+		b.WriteString(" WHERE SystemModstamp > ")
+		b.WriteString(DateTimeLiteral(t.Add(-q.Overlap)))
+	case q.Since.ID == "":
+		b.WriteString(" WHERE SystemModstamp > ")
+		b.WriteString(DateTimeLiteral(t))
+	default:
+		lit := DateTimeLiteral(t)
+		b.WriteString(" WHERE SystemModstamp > ")
+		b.WriteString(lit)
+		b.WriteString(" OR (SystemModstamp = ")
+		b.WriteString(lit)
+		b.WriteString(" AND Id > ")
+		b.WriteString(StringLiteral(q.Since.ID))
+		b.WriteString(")")
+	}
+	b.WriteString(" ORDER BY SystemModstamp, Id")
+	return b.String()
+}
+
+// Changes implements sync.Source with queryAll, so deleted and merged-away
+// records arrive too.
+func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn func(page []contactsync.SalesforceContact) error) error {
+	size := q.PageSize
+	if size <= 0 {
+		size = 2000
+	}
+	opts := QueryOptions{All: true, BatchSize: min(max(size, 200), 2000)}
+	for rows, err := range Query[contactRow](ctx, s.c, changesSOQL(q), opts) {
+		if err != nil {
+			return fmt.Errorf("changes: %w", err)
+		}
+		page := make([]contactsync.SalesforceContact, len(rows))
+		for i := range rows {
+			page[i] = rows[i].SalesforceContact
+		}
+		// batchSize is a hint: never hand the engine more than it asked.
+		for len(page) > 0 {
+			n := min(size, len(page))
+			if err := fn(page[:n:n]); err != nil {
+				return err
+			}
+			page = page[n:]
+		}
+	}
+	return nil
+}
+
+// CountCreatedTogether implements sync.Source.
+func (s *Source) CountCreatedTogether(ctx context.Context, createdByID string, createdDate time.Time) (int, error) {
+	from := createdDate.UTC().Truncate(time.Second)
+	soql := "SELECT COUNT() FROM Contact WHERE CreatedById = " + StringLiteral(createdByID) +
+		" AND CreatedDate >= " + DateTimeLiteral(from) +
+		" AND CreatedDate < " + DateTimeLiteral(from.Add(time.Second))
+	n, err := s.c.Count(ctx, soql, QueryOptions{All: true})
+	if err != nil {
+		return 0, fmt.Errorf("count created together: %w", err)
+	}
+	return n, nil
+}
+
+// GetContacts implements sync.Source with Collections retrieve. A person is
+// usually waiting for it, so it is sent even while non-essential calls are
+// paused.
+func (s *Source) GetContacts(ctx context.Context, ids []string, fields []string) (map[string]contactsync.SalesforceContact, error) {
+	all := fieldList(contactSystemFields, fields)
+	raw, err := s.c.retrieveRaw(Essential(ctx), "Contact", ids, strings.Split(all, ", "))
+	if err != nil {
+		return nil, fmt.Errorf("get contacts: %w", err)
+	}
+	out := make(map[string]contactsync.SalesforceContact, len(raw))
+	for _, m := range raw {
+		if string(m) == "null" {
+			continue
+		}
+		var row contactRow
+		if err := json.Unmarshal(m, &row); err != nil {
+			return nil, fmt.Errorf("get contacts: %w", err)
+		}
+		out[row.ID] = row.SalesforceContact
+	}
+	return out, nil
+}
+
+// FindContactsByEmail implements sync.Source, with as many emails per query
+// as keep its URL short enough.
+func (s *Source) FindContactsByEmail(ctx context.Context, emails []string, fields []string) ([]contactsync.SalesforceContact, error) {
+	prefix := "SELECT " + fieldList(contactSystemFields, fields) + " FROM Contact WHERE Email IN ("
+	var out []contactsync.SalesforceContact
+	for len(emails) > 0 {
+		var b strings.Builder
+		b.WriteString(prefix)
+		n := 0
+		for n < len(emails) {
+			lit := StringLiteral(emails[n])
+			// URL-encoding can triple a character; stay under the limit.
+			if n > 0 && 3*(b.Len()+len(lit)+32) > maxSOQLURL {
+				break
+			}
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(lit)
+			n++
+		}
+		b.WriteString(") ORDER BY Id")
+		emails = emails[n:]
+		for rows, err := range Query[contactRow](ctx, s.c, b.String(), QueryOptions{}) {
+			if err != nil {
+				return nil, fmt.Errorf("find contacts by email: %w", err)
+			}
+			for i := range rows {
+				out = append(out, rows[i].SalesforceContact)
+			}
+		}
+	}
+	return out, nil
+}
+
+// CreateContacts implements sync.Source with Collections create.
+func (s *Source) CreateContacts(ctx context.Context, records []map[string]string) ([]contactsync.WriteResult, error) {
+	wire := make([]map[string]any, len(records))
+	for i, r := range records {
+		wire[i] = wireFields(r)
+	}
+	res, err := s.c.CreateRecords(ctx, "Contact", wire)
+	if err != nil {
+		return res, fmt.Errorf("create contacts: %w", err)
+	}
+	return res, nil
+}
+
+// UpdateContacts implements sync.Source with Collections update.
+func (s *Source) UpdateContacts(ctx context.Context, updates []contactsync.RecordUpdate) ([]contactsync.WriteResult, error) {
+	wire := make([]map[string]any, len(updates))
+	for i, u := range updates {
+		w := wireFields(u.Fields)
+		delete(w, "id")
+		w["Id"] = u.ID
+		wire[i] = w
+	}
+	res, err := s.c.UpdateRecords(ctx, "Contact", wire)
+	if err != nil {
+		return res, fmt.Errorf("update contacts: %w", err)
+	}
+	return res, nil
+}
+
+// CreateLead implements sync.Source. It is essential: a person asked for it.
+func (s *Source) CreateLead(ctx context.Context, fields map[string]string) (string, error) {
+	return s.c.Create(Essential(ctx), "Lead", wireFields(fields))
+}
+
+// CreateCase implements sync.Source. It is essential: a person asked for it.
+func (s *Source) CreateCase(ctx context.Context, fields map[string]string) (string, error) {
+	return s.c.Create(Essential(ctx), "Case", wireFields(fields))
+}
+
+// Usage implements sync.Source.
+func (s *Source) Usage() contactsync.APIUsage { return s.c.Usage() }
