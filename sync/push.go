@@ -1,8 +1,449 @@
 package sync
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"time"
+)
 
-// push drains the workspace's outbox to Salesforce.
+// Push tuning. See "Push" in doc.go for the reasoning.
+const (
+	// maxPushBatch is the sObject Collections limit: 200 records a call.
+	maxPushBatch = 200
+	// pushPassLimit caps the outbox items one pass handles, so a workspace
+	// with a huge outbox does not hold its lease (and the scheduler) for
+	// long; the rest waits for the next pass.
+	pushPassLimit = 10_000
+	// retryBase and retryMax bound the exponential backoff of transient
+	// failures: 1s, 2s, 4s, … up to 30 minutes, with jitter.
+	retryBase = time.Second
+	retryMax  = 30 * time.Minute
+	// maxPushAttempts turns a record that keeps failing transiently into a
+	// visible failure instead of retrying it forever (about 9 hours).
+	maxPushAttempts = 16
+	// goneAttempts is how many times an update to a record Salesforce says
+	// no longer exists is retried (leaving time for the pull to unlink it or
+	// re-point it to the merge survivor) before the item is failed.
+	goneAttempts = 3
+	// placeholderName fills required name fields a local contact lacks, as
+	// Salesforce's own Web-to-Lead does.
+	placeholderName = "[not provided]"
+	// requiredField is the Contact field Salesforce refuses to leave empty.
+	requiredField = "LastName"
+)
+
+// push drains the workspace's outbox to Salesforce: it claims due items in
+// batches of PushBatch, pushes each batch with one sObject Collections call
+// (creates and updates separately), records every outcome and audits every
+// decision. It stops when no item is due, after pushPassLimit items, or on an
+// error that concerns the whole connection (budget, auth, lease), leaving the
+// unpushed items pending.
 func (e *Engine) push(ctx context.Context, r *run) error {
+	batch := e.PushBatch
+	if batch <= 0 || batch > maxPushBatch {
+		batch = maxPushBatch
+	}
+	// A claim outlives a crashed pusher by the lease's TTL: by then the
+	// lease is free too and whoever takes it may redo the items.
+	visibility := e.LeaseTTL
+	if visibility <= 0 {
+		visibility = 2 * time.Minute
+	}
+	e.hook("push:start")
+	for handled := 0; handled < pushPassLimit; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := e.renewPushLease(ctx, r); err != nil {
+			return err
+		}
+		claimed, err := e.Store.ClaimOutbox(ctx, r.ws.ID, min(batch, pushPassLimit-handled), visibility)
+		if err != nil {
+			return fmt.Errorf("claim outbox: %w", err)
+		}
+		if len(claimed) == 0 {
+			return nil
+		}
+		e.hook("push:claimed")
+		b := e.newPushBatch(r, claimed)
+		callErr := b.run(ctx)
+		if callErr != nil {
+			// The call failed as a whole: nothing in the batch was decided
+			// by Salesforce. Put the undecided items back.
+			b.deferRest(callErr)
+		}
+		e.hook("push:sent")
+		if err := e.completeOutbox(ctx, r, b.results); err != nil {
+			return err
+		}
+		e.hook("push:completed")
+		// Audit only what was committed: a crash before this point redoes
+		// the batch, and its decisions are audited then.
+		for _, ev := range b.events {
+			e.audit(ctx, r, ev)
+		}
+		r.summary.Pushed += b.pushed
+		r.summary.Failed += b.failed
+		r.summary.Linked += b.linked
+		if callErr != nil {
+			return callErr
+		}
+		handled += len(claimed)
+	}
 	return nil
+}
+
+// renewPushLease extends the pass's lease before each batch, so a long push
+// keeps it, and stops the push when another process took it over.
+func (e *Engine) renewPushLease(ctx context.Context, r *run) error {
+	if r.lease.Holder == "" {
+		return nil
+	}
+	l, err := e.Store.RenewLease(ctx, r.lease, e.LeaseTTL)
+	if err != nil {
+		return fmt.Errorf("renew lease: %w", err)
+	}
+	r.lease = l
+	return nil
+}
+
+// completeOutbox records a batch's results. Should the batch conflict with a
+// concurrent write (a link made meanwhile by someone else, for example), the
+// results are recorded one by one and the conflicting ones retried later,
+// so one bad item cannot wedge the queue.
+func (e *Engine) completeOutbox(ctx context.Context, r *run, results []OutboxResult) error {
+	if len(results) == 0 {
+		return nil
+	}
+	err := e.Store.CompleteOutbox(ctx, r.ws.ID, results)
+	if !errors.Is(err, ErrConflict) {
+		if err != nil {
+			return fmt.Errorf("complete outbox: %w", err)
+		}
+		return nil
+	}
+	for _, res := range results {
+		err := e.Store.CompleteOutbox(ctx, r.ws.ID, []OutboxResult{res})
+		if errors.Is(err, ErrConflict) {
+			res.Outcome, res.Link = OutcomeRetry, nil
+			res.Error = "saving the link conflicted with a concurrent change: " + err.Error()
+			res.NextAttemptAt = e.now().Add(retryBase)
+			err = e.Store.CompleteOutbox(ctx, r.ws.ID, []OutboxResult{res})
+		}
+		if err != nil {
+			return fmt.Errorf("complete outbox item %d: %w", res.ItemID, err)
+		}
+	}
+	return nil
+}
+
+// pushBatch is one claimed batch on its way to Salesforce.
+type pushBatch struct {
+	e      *Engine
+	r      *run
+	fields FieldMap
+	items  []Claimed
+	// decided marks the items that have a result.
+	decided map[int64]bool
+	results []OutboxResult
+	events  []AuditEvent
+	pushed  int
+	failed  int
+	linked  int
+}
+
+func (e *Engine) newPushBatch(r *run, items []Claimed) *pushBatch {
+	fields := e.Fields
+	if fields == nil {
+		fields = DefaultFieldMap()
+	}
+	return &pushBatch{e: e, r: r, fields: fields, items: items, decided: make(map[int64]bool, len(items))}
+}
+
+// run decides every item of the batch. It returns an error only for a
+// failure of a whole call; items decided before it keep their results.
+func (b *pushBatch) run(ctx context.Context) error {
+	var updates, creates []*Claimed
+	for i := range b.items {
+		c := &b.items[i]
+		switch {
+		case c.Link != nil:
+			// A create whose contact got linked meanwhile (by the pull,
+			// or by an earlier attempt that crashed before completing) is
+			// an update now.
+			updates = append(updates, c)
+		case c.Item.Op == OutboxCreate:
+			creates = append(creates, c)
+		default:
+			// An update of a contact that is no longer linked: the pull
+			// unlinked it (record deleted in Salesforce). Nothing to push.
+			b.done(c, nil)
+			b.event(c, "", DecisionSkipped, "", "contact is not linked to a Salesforce contact")
+		}
+	}
+	if err := b.pushUpdates(ctx, updates); err != nil {
+		return err
+	}
+	return b.pushCreates(ctx, creates)
+}
+
+// pushUpdates pushes the linked contacts' changed fields with one
+// Collections update call, after checking them against Salesforce's live
+// values.
+func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
+	type pending struct {
+		c    *Claimed
+		diff map[string]string
+		base map[string]string
+	}
+	var todo []pending
+	var ids []string
+	fieldSet := map[string]bool{}
+	for _, c := range items {
+		diff := b.diff(c)
+		if len(diff) == 0 {
+			b.done(c, nil)
+			continue
+		}
+		todo = append(todo, pending{c: c, diff: diff, base: cloneBase(c.Link.Base)})
+		ids = append(ids, c.Link.SalesforceID)
+		for f := range diff {
+			fieldSet[f] = true
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	// Salesforce has no conditional update in Collections, so read the
+	// fields about to be written right before writing them: a field
+	// changed in Salesforce since the base is a conflict.
+	fields := sortedKeys(fieldSet)
+	live, err := b.r.src.GetContacts(ctx, ids, fields)
+	if err != nil {
+		return fmt.Errorf("read contacts before update: %w", err)
+	}
+	var sent []pending
+	var updates []RecordUpdate
+	for _, p := range todo {
+		sfID := p.c.Link.SalesforceID
+		rec, ok := live[sfID]
+		if !ok {
+			b.gone(p.c)
+			continue
+		}
+		var conflicts, overwritten []string
+		for _, f := range sortedKeys(p.diff) {
+			local, remote := p.diff[f], rec.Fields[f]
+			switch {
+			case remote == local:
+				// Both sides already agree (an identical edit on both):
+				// record the agreement, nothing to send.
+				p.base[f] = local
+				delete(p.diff, f)
+			case remote != p.c.Link.Base[f] && b.r.ws.Settings.ConflictPolicy != LocalWins:
+				conflicts = append(conflicts, f)
+				delete(p.diff, f)
+			case remote != p.c.Link.Base[f]:
+				overwritten = append(overwritten, f)
+			}
+		}
+		if len(conflicts) > 0 {
+			// Salesforce wins: the field is left alone here, and the next
+			// pull, seeing both sides changed, applies Salesforce's value
+			// locally under the same policy.
+			b.event(p.c, sfID, DecisionConflict, "", "changed in Salesforce since last sync, Salesforce wins: "+strings.Join(conflicts, ","))
+		}
+		if len(overwritten) > 0 {
+			b.event(p.c, sfID, DecisionConflict, "", "changed in Salesforce since last sync, local wins: "+strings.Join(overwritten, ","))
+		}
+		if len(p.diff) == 0 {
+			b.done(p.c, withBase(p.c.Link, p.base))
+			continue
+		}
+		sent = append(sent, p)
+		updates = append(updates, RecordUpdate{ID: sfID, Fields: p.diff})
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	b.e.hook("push:update")
+	res, err := b.r.src.UpdateContacts(ctx, updates)
+	if err != nil {
+		return fmt.Errorf("update contacts: %w", err)
+	}
+	if len(res) != len(updates) {
+		return fmt.Errorf("update contacts: %d results for %d records", len(res), len(updates))
+	}
+	for i, p := range sent {
+		werr := res[i].Err
+		switch {
+		case werr == nil:
+			for f, v := range p.diff {
+				p.base[f] = v
+			}
+			b.done(p.c, withBase(p.c.Link, p.base))
+			b.pushed++
+			b.event(p.c, p.c.Link.SalesforceID, DecisionPushed, "", "updated "+strings.Join(sortedKeys(p.diff), ","))
+		case errors.Is(werr, ErrNotFound):
+			b.gone(p.c)
+		default:
+			b.writeFailed(p.c, p.c.Link.SalesforceID, werr)
+		}
+	}
+	return nil
+}
+
+// diff returns the mapped fields the contact changed since the link's base
+// and the mapping lets us push, by Salesforce field name.
+func (b *pushBatch) diff(c *Claimed) map[string]string {
+	out := map[string]string{}
+	for _, m := range b.fields {
+		if !m.Direction.Pushes() {
+			continue
+		}
+		v := c.Contact.Get(m.Local)
+		if v == c.Link.Base[m.Salesforce] {
+			continue
+		}
+		if v == "" && m.Salesforce == requiredField {
+			// Salesforce refuses an empty LastName; a cleared local last
+			// name stays as it is there.
+			continue
+		}
+		out[m.Salesforce] = v
+	}
+	return out
+}
+
+// gone handles an update to a record Salesforce no longer has (deleted, or
+// merged into another). The pull sees the deletion through queryAll and
+// unlinks the contact, or re-points the link to the merge survivor, so the
+// item is retried after it has had the chance: then it is pushed to the
+// survivor, or found unlinked and dropped. Should neither happen (a record
+// purged from the recycle bin never shows up in queryAll), the item fails
+// visibly after goneAttempts.
+func (b *pushBatch) gone(c *Claimed) {
+	const reason = "record deleted or merged in Salesforce"
+	if c.Item.Attempts+1 >= goneAttempts {
+		b.fail(c, c.Link.SalesforceID, reason)
+		return
+	}
+	b.retry(c, reason+"; waiting for the pull to unlink or re-point it")
+}
+
+// writeFailed records a per-record write error: transient ones are retried
+// with backoff, permanent ones fail the item.
+func (b *pushBatch) writeFailed(c *Claimed, sfID string, err error) {
+	if IsTemporary(err) && c.Item.Attempts+1 < maxPushAttempts {
+		b.retry(c, err.Error())
+		return
+	}
+	b.fail(c, sfID, err.Error())
+}
+
+func (b *pushBatch) done(c *Claimed, l *Link) {
+	b.decided[c.Item.ID] = true
+	b.results = append(b.results, OutboxResult{ItemID: c.Item.ID, Seq: c.Item.Seq, Outcome: OutcomeDone, Link: l})
+}
+
+func (b *pushBatch) retry(c *Claimed, reason string) {
+	b.decided[c.Item.ID] = true
+	b.results = append(b.results, OutboxResult{
+		ItemID: c.Item.ID, Seq: c.Item.Seq, Outcome: OutcomeRetry,
+		NextAttemptAt: b.e.now().Add(Backoff(c.Item.Attempts)), Error: reason,
+	})
+}
+
+func (b *pushBatch) fail(c *Claimed, sfID, reason string) {
+	b.decided[c.Item.ID] = true
+	b.results = append(b.results, OutboxResult{ItemID: c.Item.ID, Seq: c.Item.Seq, Outcome: OutcomeFailed, Error: reason})
+	b.failed++
+	b.event(c, sfID, DecisionPushFailed, "", reason)
+}
+
+// deferRest puts back the items without a result after a call failed as a
+// whole. Budget, auth and API-access errors stop the pass without counting an
+// attempt against the items: they are due again as soon as the connection
+// works. Other errors count an attempt and back off.
+func (b *pushBatch) deferRest(err error) {
+	connection := errors.Is(err, ErrRateLimited) || errors.Is(err, ErrReauthRequired) ||
+		errors.Is(err, ErrAPIDisabled) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	for i := range b.items {
+		c := &b.items[i]
+		if b.decided[c.Item.ID] {
+			continue
+		}
+		next := b.e.now().Add(Backoff(c.Item.Attempts))
+		if connection {
+			next = b.e.now()
+		}
+		b.decided[c.Item.ID] = true
+		b.results = append(b.results, OutboxResult{
+			ItemID: c.Item.ID, Seq: c.Item.Seq, Outcome: OutcomeRetry, NextAttemptAt: next, Error: err.Error(),
+		})
+	}
+}
+
+// event queues an audit event about c, written once the batch's results are
+// committed.
+func (b *pushBatch) event(c *Claimed, sfID string, d Decision, matchedBy, reason string) {
+	b.events = append(b.events, AuditEvent{
+		Direction:    AuditPush,
+		SalesforceID: sfID,
+		ContactID:    c.Contact.ID,
+		Decision:     d,
+		MatchedBy:    matchedBy,
+		Reason:       reason,
+		Email:        c.Contact.Email,
+		Phone:        firstNonEmpty(c.Contact.Phone, c.Contact.MobilePhone),
+	})
+}
+
+// Backoff returns how long to wait before the next attempt of an item that
+// failed transiently attempts times before: exponential from one second,
+// capped at 30 minutes, with "equal jitter" (between half and all of it) so
+// items that failed together do not retry together.
+func Backoff(attempts int) time.Duration {
+	d := retryMax
+	if attempts < 30 {
+		d = min(retryBase<<attempts, retryMax)
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+func withBase(l *Link, base map[string]string) *Link {
+	nl := *l
+	nl.Base = base
+	return &nl
+}
+
+func cloneBase(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
