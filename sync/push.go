@@ -61,6 +61,11 @@ func (e *Engine) push(ctx context.Context, r *run) error {
 		if err := e.renewPushLease(ctx, r); err != nil {
 			return err
 		}
+		if r.src.Usage().Paused {
+			// Over the budget threshold: leave the outbox untouched
+			// rather than claim items only to have the writes refused.
+			return fmt.Errorf("push paused: %w", ErrRateLimited)
+		}
 		claimed, err := e.Store.ClaimOutbox(ctx, r.ws.ID, min(batch, pushPassLimit-handled), visibility)
 		if err != nil {
 			return fmt.Errorf("claim outbox: %w", err)
@@ -328,7 +333,7 @@ func (b *pushBatch) diff(c *Claimed) map[string]string {
 // visibly after goneAttempts.
 func (b *pushBatch) gone(c *Claimed) {
 	const reason = "record deleted or merged in Salesforce"
-	if c.Item.Attempts+1 >= goneAttempts {
+	if c.Item.Attempts >= goneAttempts {
 		b.fail(c, c.Link.SalesforceID, reason)
 		return
 	}
@@ -338,7 +343,7 @@ func (b *pushBatch) gone(c *Claimed) {
 // writeFailed records a per-record write error: transient ones are retried
 // with backoff, permanent ones fail the item.
 func (b *pushBatch) writeFailed(c *Claimed, sfID string, err error) {
-	if IsTemporary(err) && c.Item.Attempts+1 < maxPushAttempts {
+	if IsTemporary(err) && c.Item.Attempts < maxPushAttempts {
 		b.retry(c, err.Error())
 		return
 	}
@@ -354,7 +359,7 @@ func (b *pushBatch) retry(c *Claimed, reason string) {
 	b.decided[c.Item.ID] = true
 	b.results = append(b.results, OutboxResult{
 		ItemID: c.Item.ID, Seq: c.Item.Seq, Outcome: OutcomeRetry,
-		NextAttemptAt: b.e.now().Add(Backoff(c.Item.Attempts)), Error: reason,
+		NextAttemptAt: b.e.now().Add(Backoff(c.Item.Attempts - 1)), Error: reason,
 	})
 }
 
@@ -366,9 +371,10 @@ func (b *pushBatch) fail(c *Claimed, sfID, reason string) {
 }
 
 // deferRest puts back the items without a result after a call failed as a
-// whole. Budget, auth and API-access errors stop the pass without counting an
-// attempt against the items: they are due again as soon as the connection
-// works. Other errors count an attempt and back off.
+// whole. After budget, auth and API-access errors the items are due again at
+// once (the pass stops, and the next one only pushes once the connection
+// works); after other errors they back off like a transient record error.
+// Claiming counted the attempt either way.
 func (b *pushBatch) deferRest(err error) {
 	connection := errors.Is(err, ErrRateLimited) || errors.Is(err, ErrReauthRequired) ||
 		errors.Is(err, ErrAPIDisabled) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
@@ -377,9 +383,9 @@ func (b *pushBatch) deferRest(err error) {
 		if b.decided[c.Item.ID] {
 			continue
 		}
-		next := b.e.now().Add(Backoff(c.Item.Attempts))
-		if connection {
-			next = b.e.now()
+		var next time.Time // zero: due now
+		if !connection {
+			next = b.e.now().Add(Backoff(c.Item.Attempts - 1))
 		}
 		b.decided[c.Item.ID] = true
 		b.results = append(b.results, OutboxResult{
@@ -403,12 +409,13 @@ func (b *pushBatch) event(c *Claimed, sfID string, d Decision, matchedBy, reason
 	})
 }
 
-// Backoff returns how long to wait before the next attempt of an item that
-// failed transiently attempts times before: exponential from one second,
+// Backoff returns how long to wait before retrying an item that failed
+// transiently after attempts earlier failures: exponential from one second,
 // capped at 30 minutes, with "equal jitter" (between half and all of it) so
 // items that failed together do not retry together.
 func Backoff(attempts int) time.Duration {
 	d := retryMax
+	attempts = max(attempts, 0)
 	if attempts < 30 {
 		d = min(retryBase<<attempts, retryMax)
 	}
