@@ -1,0 +1,160 @@
+package store
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+)
+
+// isUnique reports a unique-constraint violation on either database.
+func isUnique(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isForeignKey reports a foreign-key violation on either database.
+func isForeignKey(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23503"
+	}
+	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// dbTime scans a timestamp from either database: pgx yields time.Time, SQLite
+// yields time.Time or, for computed columns, text.
+type dbTime struct{ time.Time }
+
+func (t *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		t.Time = time.Time{}
+	case time.Time:
+		t.Time = x.UTC()
+	case string:
+		return t.parse(x)
+	case []byte:
+		return t.parse(string(x))
+	default:
+		return fmt.Errorf("scan time: unsupported %T", v)
+	}
+	return nil
+}
+
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z07:00",
+}
+
+func (t *dbTime) parse(s string) error {
+	for _, l := range timeLayouts {
+		if p, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			t.Time = p.UTC()
+			return nil
+		}
+	}
+	return fmt.Errorf("scan time: cannot parse %q", s)
+}
+
+// Value makes dbTime usable as an argument too.
+func (t dbTime) Value() (driver.Value, error) { return nullTime(t.Time), nil }
+
+// nullTime is the argument for a nullable timestamp column: nil for the zero
+// time, otherwise the time in UTC.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// jsonText is a JSON column read as text on either database.
+type jsonText string
+
+func (j *jsonText) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*j = ""
+	case string:
+		*j = jsonText(x)
+	case []byte:
+		*j = jsonText(x)
+	default:
+		return fmt.Errorf("scan json: unsupported %T", v)
+	}
+	return nil
+}
+
+func toJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // maps of strings and slices of keys always marshal
+	}
+	return string(b)
+}
+
+func fromJSON[T any](j jsonText) (T, error) {
+	var v T
+	if j == "" {
+		return v, nil
+	}
+	if err := json.Unmarshal([]byte(j), &v); err != nil {
+		return v, fmt.Errorf("decode json column: %w", err)
+	}
+	return v, nil
+}
+
+// insertRows inserts rows (each len(cols) values) with multi-row INSERT
+// statements, as many rows per statement as the bind-parameter limit allows.
+// suffix follows the VALUES list (for example an ON CONFLICT clause).
+func (s *Store) insertRows(tx *gorm.DB, table string, cols []string, rows [][]any, suffix string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	per := s.maxParams() / len(cols)
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	for start := 0; start < len(rows); start += per {
+		end := min(start+per, len(rows))
+		var b strings.Builder
+		b.Grow(len(head) + (end-start)*(len(tuple)+1) + len(suffix) + 1)
+		b.WriteString(head)
+		args := make([]any, 0, (end-start)*len(cols))
+		for i, r := range rows[start:end] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(tuple)
+			args = append(args, r...)
+		}
+		b.WriteByte(' ')
+		b.WriteString(suffix)
+		if err := tx.Exec(b.String(), args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunks splits items so that each chunk plus extra other parameters stays
+// under the bind-parameter limit.
+func chunks[T any](s *Store, items []T, extra int) [][]T {
+	per := s.maxParams() - extra
+	var out [][]T
+	for len(items) > per {
+		out = append(out, items[:per])
+		items = items[per:]
+	}
+	return append(out, items)
+}
