@@ -123,11 +123,7 @@ func newFixture(t *testing.T, st *store.Store, o fixtureOptions) *fixture {
 	}
 
 	f := &fixture{ctx: ctx, sim: sim, store: st, ws: ws, audit: &lockedBuffer{}}
-	fields := o.Fields
-	if fields == nil {
-		fields = contactsync.DefaultFieldMap()
-	}
-	f.src = newSource(t, sim, fields)
+	f.src = newSource(t, sim)
 	f.eng = f.newEngine(t, o)
 	return f
 }
@@ -153,10 +149,10 @@ func (f *fixture) newEngine(t *testing.T, o fixtureOptions) *contactsync.Engine 
 
 // newSource builds the salesforce adapter's sync.Source against the
 // simulated org with its pre-authorized refresh token.
-func newSource(t *testing.T, sim *salesforcetest.Server, fields contactsync.FieldMap) contactsync.Source {
+func newSource(t *testing.T, sim *salesforcetest.Server) contactsync.Source {
 	t.Helper()
 	opts := sim.Options()
-	client, err := salesforce.NewClient(salesforce.Config{
+	client, err := salesforce.New(salesforce.Config{
 		LoginURL: sim.LoginURL,
 		Credentials: salesforce.Credentials{
 			Flow:         contactsync.AuthRefreshToken,
@@ -164,6 +160,7 @@ func newSource(t *testing.T, sim *salesforcetest.Server, fields contactsync.Fiel
 			ClientSecret: opts.ClientSecret,
 			RefreshToken: opts.RefreshToken,
 		},
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatalf("salesforce client: %v", err)
