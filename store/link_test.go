@@ -1,0 +1,116 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/contactsync/contactsync/store"
+	"github.com/contactsync/contactsync/store/storetest"
+	contactsync "github.com/contactsync/contactsync/sync"
+)
+
+// sfID returns a Salesforce-like 18-character Contact id.
+func sfID(n int) string { return fmt.Sprintf("003%015d", n) }
+
+func countRows(tb testing.TB, s *store.Store, q string, args ...any) int {
+	tb.Helper()
+	var n int
+	if err := s.DB().Raw(q, args...).Row().Scan(&n); err != nil {
+		tb.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestLinks(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustWorkspace(t, s, "w")
+		a := mustContact(t, s, "w", contactsync.Contact{FirstName: "A"})
+		b := mustContact(t, s, "w", contactsync.Contact{FirstName: "B"})
+		l := contactsync.Link{WorkspaceID: "w", ContactID: a.ID, SalesforceID: sfID(1), Base: map[string]string{"FirstName": "A"}}
+		if err := s.Link(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.LinksBySalesforceID(ctx, "w", []string{sfID(1), sfID(2)})
+		if err != nil || len(got) != 1 || got[sfID(1)].ContactID != a.ID || got[sfID(1)].Method != contactsync.LinkManual || got[sfID(1)].Base["FirstName"] != "A" {
+			t.Fatalf("LinksBySalesforceID = %+v, %v", got, err)
+		}
+		byC, err := s.LinksByContact(ctx, "w", []int64{a.ID, b.ID})
+		if err != nil || len(byC) != 1 || byC[a.ID].SalesforceID != sfID(1) {
+			t.Fatalf("LinksByContact = %+v, %v", byC, err)
+		}
+		for name, dup := range map[string]contactsync.Link{
+			"SameSalesforceID": {WorkspaceID: "w", ContactID: b.ID, SalesforceID: sfID(1)},
+			"SameContact":      {WorkspaceID: "w", ContactID: a.ID, SalesforceID: sfID(2)},
+		} {
+			if err := s.Link(ctx, dup); !errors.Is(err, contactsync.ErrConflict) {
+				t.Errorf("%s: err = %v, want ErrConflict", name, err)
+			}
+		}
+		if err := s.Link(ctx, contactsync.Link{WorkspaceID: "w", ContactID: 777777, SalesforceID: sfID(3)}); !errors.Is(err, contactsync.ErrNotFound) {
+			t.Errorf("missing contact: err = %v, want ErrNotFound", err)
+		}
+		if n := countRows(t, s, "SELECT count(*) FROM links"); n != 1 {
+			t.Errorf("links = %d, want 1", n)
+		}
+	})
+}
+
+// TestLinkRace links one Salesforce id to different contacts from many
+// goroutines at once: exactly one wins, the others get ErrConflict.
+func TestLinkRace(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustWorkspace(t, s, "w")
+		const n = 8
+		ids := make([]int64, n)
+		for i := range ids {
+			ids[i] = mustContact(t, s, "w", contactsync.Contact{FirstName: fmt.Sprint(i)}).ID
+		}
+		for round := range 5 {
+			sf := sfID(100 + round)
+			var (
+				wg       gosync.WaitGroup
+				start    = make(chan struct{})
+				errs     = make([]error, n)
+				viaPages = round%2 == 1
+			)
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					l := contactsync.Link{WorkspaceID: "w", ContactID: ids[i], SalesforceID: sf, Method: contactsync.LinkEmail}
+					if viaPages {
+						_, errs[i] = s.CommitPage(ctx, "w", contactsync.Page{Links: []contactsync.Link{l}})
+					} else {
+						errs[i] = s.Link(ctx, l)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			wins := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					wins++
+				case !errors.Is(err, contactsync.ErrConflict):
+					t.Fatalf("round %d: err = %v, want nil or ErrConflict", round, err)
+				}
+			}
+			if wins != 1 {
+				t.Fatalf("round %d: %d winners, want 1", round, wins)
+			}
+			if c := countRows(t, s, "SELECT count(*) FROM links WHERE salesforce_id = ?", sf); c != 1 {
+				t.Fatalf("round %d: %d link rows, want 1", round, c)
+			}
+			// Free the contacts for the next round.
+			if _, err := s.CommitPage(ctx, "w", contactsync.Page{Unlinks: []string{sf}, Cursor: contactsync.Cursor{SystemModstamp: time.Now(), ID: sf}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
