@@ -624,14 +624,27 @@ func TestPushNewContacts(t *testing.T) {
 	t.Run("Ambiguous", func(t *testing.T) {
 		forEachStore(t, func(t *testing.T, st *store.Store) {
 			f := newFixture(t, st, fixtureOptions{AutoCreateOff: true, Settings: push})
-			f.sfCreate(t, map[string]string{"LastName": "A", "Email": "same@example.com"}, map[string]string{"LastName": "B", "Email": "same@example.com"})
+			f.run(t)
+			// Two records with the contact's email appear after the pull
+			// (which would otherwise link the first one itself).
+			done := false
+			contactsync.SetTestHook(f.eng, func(p string) {
+				if p == "push:start" && !done {
+					done = true
+					f.sfCreate(t, map[string]string{"LastName": "A", "Email": "same@example.com"}, map[string]string{"LastName": "B", "Email": "same@example.com"})
+				}
+			})
 			f.createContact(t, contactsync.Contact{LastName: "C", Email: "same@example.com", Source: contactsync.SourceLocal})
 			sum := f.run(t)
+			contactsync.SetTestHook(f.eng, nil)
 			if n := f.sfCount(t, ""); n != 2 {
 				t.Errorf("org has %d contacts, want 2 (nothing created)", n)
 			}
 			if _, fl := f.outbox(t); fl != 1 || sum.Failed != 1 {
 				t.Errorf("failed items %d, summary failed %d; want 1 (ambiguous, for a person)", fl, sum.Failed)
+			}
+			if d := f.decisions(t); d["push_failed"] != 1 {
+				t.Errorf("decisions = %v, want one push_failed", d)
 			}
 		})
 	})
