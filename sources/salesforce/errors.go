@@ -72,8 +72,12 @@ func (e *APIError) Temporary() bool {
 	switch e.Code {
 	case CodeUnableToLockRow, CodeQueryTimeout, CodeServerUnavailable:
 		return true
-	case CodeRequestLimitExceeded, CodeAPIDisabled:
+	case CodeAPIDisabled:
 		return false
+	case CodeRequestLimitExceeded:
+		// 403 is the spent daily budget: retrying only makes it worse.
+		// 429 is the concurrent long-running request limit: it clears.
+		return e.Status == http.StatusTooManyRequests
 	}
 	switch e.Status {
 	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusBadGateway,
@@ -89,7 +93,7 @@ func (e *APIError) Is(target error) bool {
 	case contactsync.ErrAPIDisabled:
 		return e.Code == CodeAPIDisabled
 	case contactsync.ErrRateLimited:
-		return e.Code == CodeRequestLimitExceeded
+		return e.Code == CodeRequestLimitExceeded && e.Status != http.StatusTooManyRequests
 	case contactsync.ErrNotFound:
 		return e.Code == CodeNotFound || e.Code == CodeEntityIsDeleted ||
 			(e.Status == http.StatusNotFound && e.Code == "")

@@ -89,6 +89,9 @@ func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn fun
 
 // CountCreatedTogether implements sync.Source.
 func (s *Source) CountCreatedTogether(ctx context.Context, createdByID string, createdDate time.Time) (int, error) {
+	if !validID(createdByID) {
+		return 0, fmt.Errorf("count created together: %w: %q is not a Salesforce id", contactsync.ErrInvalid, createdByID)
+	}
 	from := createdDate.UTC().Truncate(time.Second)
 	soql := "SELECT COUNT() FROM Contact WHERE CreatedById = " + StringLiteral(createdByID) +
 		" AND CreatedDate >= " + DateTimeLiteral(from) +
@@ -199,3 +202,19 @@ func (s *Source) CreateCase(ctx context.Context, fields map[string]string) (stri
 
 // Usage implements sync.Source.
 func (s *Source) Usage() contactsync.APIUsage { return s.c.Usage() }
+
+// validID reports whether s has the shape of a Salesforce id: 15 or 18
+// letters and digits. Salesforce refuses a query comparing an id field with
+// anything else.
+func validID(s string) bool {
+	if len(s) != 15 && len(s) != 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
