@@ -449,6 +449,9 @@ func TestPushConflict(t *testing.T) {
 				// and before the push writes it.
 				contactsync.SetTestHook(f.eng, func(p string) {
 					if p == "push:start" {
+						// Stamps have one-second resolution; make this
+						// change's stamp differ from the one already pulled.
+						time.Sleep(1100 * time.Millisecond)
 						f.sfUpdate(t, ids[0], map[string]any{"Title": "Changed in Salesforce"})
 					}
 				})
