@@ -2,6 +2,7 @@ package sync
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -101,7 +102,14 @@ func NormalizeEmail(raw string) (string, bool) {
 	if err != nil || !strings.Contains(ascii, ".") {
 		return "", false
 	}
-	return strings.ToLower(local) + "@" + strings.ToLower(ascii), true
+	key := strings.ToLower(local) + "@" + strings.ToLower(ascii)
+	// IDNA mapping and lower-casing can yield something that is no longer an
+	// address ("xn--.com" decodes to an empty label and becomes ".com"); a
+	// key must be a bare address that normalizes to itself.
+	if a, err := mail.ParseAddress(key); err != nil || a.Address != key || slices.Contains(strings.Split(ascii, "."), "") {
+		return "", false
+	}
+	return key, true
 }
 
 // EmailKey returns the match key for an email address and whether it has
