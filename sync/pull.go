@@ -197,12 +197,15 @@ func (p *puller) tryPage(ctx context.Context, recs []*SalesforceContact, next Cu
 	}
 
 	// De-duplicate the overlap window: a record mirrored at the same stamp
-	// was decided by the commit that mirrored it. A backfill re-decides
-	// records that are neither linked nor deleted.
+	// and with the same values was decided by the commit that mirrored it.
+	// (Stamps have one-second resolution: a record changed twice within a
+	// second keeps its stamp, so the values are compared too.) A backfill
+	// re-decides records that are neither linked nor deleted.
+	fields := e.queryFields()
 	todo := make([]*SalesforceContact, 0, len(recs))
 	for _, rec := range recs {
 		m, ok := mirror[rec.ID]
-		if ok && m.SystemModstamp.Equal(rec.SystemModstamp) {
+		if ok && sameVersion(&m, rec, fields) {
 			if _, linked := links[rec.ID]; !p.backfill || linked || rec.IsDeleted {
 				continue
 			}
@@ -445,6 +448,20 @@ func normalizeKeys(recs []*SalesforceContact, mirror map[string]SalesforceContac
 func sameKeyFields(a, b *SalesforceContact) bool {
 	for _, f := range keyFields {
 		if a.Fields[f] != b.Fields[f] {
+			return false
+		}
+	}
+	return true
+}
+
+// sameVersion reports whether the mirrored row m is the record rec as read:
+// same stamp, same deletion state and same values of the queried fields.
+func sameVersion(m, rec *SalesforceContact, fields []string) bool {
+	if !m.SystemModstamp.Equal(rec.SystemModstamp) || m.IsDeleted != rec.IsDeleted || m.MasterRecordID != rec.MasterRecordID {
+		return false
+	}
+	for _, f := range fields {
+		if m.Fields[f] != rec.Fields[f] {
 			return false
 		}
 	}
