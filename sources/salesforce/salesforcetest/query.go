@@ -51,7 +51,11 @@ func (s *Server) handleQuery(all bool) restHandler {
 		seqs := s.run(sq, all)
 		if sq.count {
 			s.mu.RUnlock()
-			writeJSON(w, http.StatusOK, map[string]any{"totalSize": len(seqs), "done": true, "records": []any{}})
+			writeJSON(w, http.StatusOK, struct {
+				TotalSize int   `json:"totalSize"`
+				Done      bool  `json:"done"`
+				Records   []any `json:"records"`
+			}{len(seqs), true, []any{}})
 			return
 		}
 		cur := &cursor{obj: sq.obj, fields: sq.fields, seqs: seqs, batch: batch}
