@@ -26,11 +26,11 @@ var hostile = []string{
 
 func TestStringLiteral(t *testing.T) {
 	for in, want := range map[string]string{
-		`plain`:          `'plain'`,
-		`x' OR Id != '`:  `'x\' OR Id != \''`,
-		`a\b`:            `'a\\b'`,
+		`plain`:           `'plain'`,
+		`x' OR Id != '`:   `'x\' OR Id != \''`,
+		`a\b`:             `'a\\b'`,
 		"n\nr\rt\tb\bf\f": `'n\nr\rt\tb\bf\f'`,
-		`"`:              `'\"'`,
+		`"`:               `'\"'`,
 	} {
 		if got := salesforce.StringLiteral(in); got != want {
 			t.Errorf("StringLiteral(%q) = %s, want %s", in, got, want)
