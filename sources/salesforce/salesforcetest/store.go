@@ -35,6 +35,9 @@ func (s *Server) prepareInsert(o *object, fields map[string]any) (*change, []*Er
 			c.vals[f.slot] = f.Default
 		}
 	}
+	if len(errs) > 0 {
+		return c, errs
+	}
 	if missing := s.missing(c, nil); missing != nil {
 		errs = append(errs, missing)
 	}
@@ -55,6 +58,9 @@ func (s *Server) prepareUpdate(o *object, seq uint32, fields map[string]any) (*c
 	r := &o.recs[seq-1]
 	c := &change{o: o, seq: seq, vals: r.unpack(o.slots), owner: r.owner}
 	errs := s.apply(c, fields, false)
+	if len(errs) > 0 {
+		return c, errs
+	}
 	if missing := s.missing(c, fields); missing != nil {
 		errs = append(errs, missing)
 	}
