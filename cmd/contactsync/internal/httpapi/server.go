@@ -208,7 +208,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	h.ServeHTTP(sw, r)
+	// The mux routes again so that r carries its pattern and path values.
+	s.mux.ServeHTTP(sw, r)
 }
 
 // public reports whether the request needs no token: health, and the admin
