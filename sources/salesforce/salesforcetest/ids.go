@@ -77,6 +77,12 @@ func To18(id string) (string, error) {
 
 // makeID builds the 18-character id of the seq-th record with a key prefix.
 func makeID(prefix string, seq uint32) string {
+	return string(appendID(nil, prefix, seq))
+}
+
+// appendID appends the 18-character id of the seq-th record with a key
+// prefix to dst without allocating.
+func appendID(dst []byte, prefix string, seq uint32) []byte {
 	var b [18]byte
 	copy(b[:], prefix)
 	copy(b[3:], podID)
@@ -85,8 +91,16 @@ func makeID(prefix string, seq uint32) string {
 		b[i] = base62[n%62]
 		n /= 62
 	}
-	copy(b[15:], Checksum(string(b[:15])))
-	return string(b[:])
+	for g := 0; g < 3; g++ {
+		n := 0
+		for i := 0; i < 5; i++ {
+			if c := b[g*5+i]; c >= 'A' && c <= 'Z' {
+				n |= 1 << i
+			}
+		}
+		b[15+g] = checksumAlphabet[n]
+	}
+	return append(dst, b[:]...)
 }
 
 // parseID returns the key prefix and sequence number of an id made by makeID.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -40,11 +41,14 @@ func recordURL(version, sobject, id string) string {
 // allocate per field, which matters at two thousand records a page.
 func (s *Server) appendRecord(b []byte, version string, o *object, seq uint32, fields []*fieldDef, gets []getter) []byte {
 	r := &o.recs[seq-1]
-	id := makeID(o.Prefix, seq)
 	b = append(b, `{"attributes":{"type":"`...)
 	b = append(b, o.Name...)
-	b = append(b, `","url":"`...)
-	b = append(b, recordURL(version, o.Name, id)...)
+	b = append(b, `","url":"/services/data/`...)
+	b = append(b, version...)
+	b = append(b, "/sobjects/"...)
+	b = append(b, o.Name...)
+	b = append(b, '/')
+	b = appendID(b, o.Prefix, seq)
 	b = append(b, `"}`...)
 	for i, f := range fields {
 		b = append(b, ',')
@@ -62,9 +66,11 @@ func appendValue(b []byte, o *object, v value) []byte {
 	case v.null:
 		return append(b, "null"...)
 	case v.k == kindID:
-		return appendString(b, makeID(o.Prefix, uint32(v.n)))
+		b = append(b, '"')
+		return append(appendID(b, o.Prefix, uint32(v.n)), '"')
 	case v.k == kindDateTime:
-		return appendString(b, formatTime(v.n))
+		b = append(b, '"')
+		return append(time.Unix(v.n, 0).UTC().AppendFormat(b, sfTimeLayout), '"')
 	}
 	return appendString(b, v.s)
 }

@@ -114,7 +114,7 @@ func TestTokenGrants(t *testing.T) {
 					t.Fatal("token response has refresh_token")
 				}
 				want := map[string]any{"instance_url": s.InstanceURL, "token_type": "Bearer",
-					"id": s.LoginURL + "/id/" + s.OrgID() + "/" + s.UserID(),
+					"id":        s.LoginURL + "/id/" + s.OrgID() + "/" + s.UserID(),
 					"issued_at": "1772600767000"}
 				for k, v := range want {
 					if raw[k] != v {

@@ -158,6 +158,9 @@ func compareValues(a, b value, o orderItem) int {
 // when more pages follow. Callers hold s.mu.
 func (s *Server) page(b []byte, version string, cur *cursor, offset int, all bool) []byte {
 	end := min(offset+cur.batch, len(cur.seqs))
+	if b == nil {
+		b = make([]byte, 0, 256+(end-offset)*(160+24*len(cur.fields)))
+	}
 	done := end >= len(cur.seqs)
 	b = append(b, `{"totalSize":`...)
 	b = strconv.AppendInt(b, int64(len(cur.seqs)), 10)
