@@ -16,8 +16,8 @@ var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func sfRecord(n int, email, phone string) contactsync.SalesforceContact {
 	r := contactsync.SalesforceContact{
-		ID:     sfID(n),
-		Fields: map[string]string{"FirstName": "F", "LastName": "L", "Email": email, "Phone": phone},
+		ID:          sfID(n),
+		Fields:      map[string]string{"FirstName": "F", "LastName": "L", "Email": email, "Phone": phone},
 		CreatedByID: "005000000000001AAA", CreatedDate: t0.Add(time.Duration(n) * time.Millisecond),
 		SystemModstamp: t0.Add(time.Duration(n) * time.Second),
 	}
@@ -175,7 +175,7 @@ func TestCommitPageAtomic(t *testing.T) {
 				Creates: []contactsync.CreateLinked{{Contact: contactsync.Contact{FirstName: "N", Email: "n@example.com"},
 					Link: contactsync.Link{WorkspaceID: "w", SalesforceID: sfID(6), Method: contactsync.LinkCreated}}},
 				Updates: []contactsync.ContactUpdate{{ContactID: b.ID, Version: b.Version, Set: map[string]string{"first_name": "BB"}, SalesforceID: sfID(2), Push: true}},
-				Cursor: contactsync.Cursor{SystemModstamp: t0.Add(time.Hour), ID: sfID(9)},
+				Cursor:  contactsync.Cursor{SystemModstamp: t0.Add(time.Hour), ID: sfID(9)},
 			}
 		}
 		cases := map[string]struct {

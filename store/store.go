@@ -187,13 +187,20 @@ func (s *Store) dbNow(ctx context.Context, db *gorm.DB) (time.Time, error) {
 	return t.Time, nil
 }
 
-// maxParams is how many bind parameters one statement may carry.
+// maxParams is how many bind parameters one statement carries at most:
+// Postgres's limit (65535), and on SQLite well under its limit (32766)
+// because the driver matches each parameter by a linear search over all
+// arguments, which makes binding quadratic in their number.
 func (s *Store) maxParams() int {
 	if s.pg() {
 		return 65535
 	}
-	return 32766
+	return sqliteBatchParams
 }
+
+// sqliteBatchParams keeps binding cheap on SQLite; a 2,000-record page still
+// takes a few dozen in-process statements.
+const sqliteBatchParams = 1000
 
 // tx runs fn in a transaction.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
