@@ -174,7 +174,9 @@ func TestWebFlowWithPKCE(t *testing.T) {
 	if u.Query().Get("code_challenge") == "" || u.Query().Get("code_challenge_method") != "S256" {
 		t.Fatalf("authorize URL lacks a PKCE challenge: %s", authURL)
 	}
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	noFollow := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noFollow.Get(authURL)
 	if err != nil {
 		t.Fatal(err)

@@ -135,6 +135,9 @@ type request struct {
 	query  url.Values
 	body   []byte
 	header http.Header
+	// idempotent marks a POST that only reads (Collections retrieve), so
+	// it may be resent after a broken connection.
+	idempotent bool
 }
 
 func (c *Client) url(instance string, r *request) string {
@@ -177,7 +180,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			}
 			// A POST may have been applied before the connection broke;
 			// sending it again could create records twice.
-			if r.method == http.MethodPost && !strings.HasSuffix(r.path, "/query") {
+			if r.method == http.MethodPost && !r.idempotent {
 				return nil, fmt.Errorf("salesforce: %s %s: %w", r.method, r.path, err)
 			}
 			lastErr = &netError{err: err}
@@ -245,7 +248,11 @@ func (c *Client) send(ctx context.Context, sess session, r *request) (*http.Resp
 // doJSON sends r with in (when not nil) as the JSON body and decodes the
 // response into out (when not nil).
 func (c *Client) doJSON(ctx context.Context, method, path string, query url.Values, in, out any) error {
-	r := &request{method: method, path: path, query: query}
+	return c.doRequest(ctx, &request{method: method, path: path, query: query}, in, out)
+}
+
+func (c *Client) doRequest(ctx context.Context, r *request, in, out any) error {
+	method, path := r.method, r.path
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {

@@ -111,7 +111,8 @@ func (c *Client) retrieveRaw(ctx context.Context, sobject string, ids, fields []
 		chunk := ids[start:min(start+CollectionLimit, len(ids))]
 		body := map[string]any{"ids": chunk, "fields": fields}
 		var res []json.RawMessage
-		if err := c.doJSON(ctx, http.MethodPost, "/composite/sobjects/"+url.PathEscape(sobject), nil, body, &res); err != nil {
+		r := &request{method: http.MethodPost, path: "/composite/sobjects/" + url.PathEscape(sobject), idempotent: true}
+		if err := c.doRequest(ctx, r, body, &res); err != nil {
 			return out, fmt.Errorf("retrieve %s records: %w", sobject, err)
 		}
 		out = append(out, res...)

@@ -17,7 +17,9 @@ import (
 func BenchmarkDecodeContactPage(b *testing.B) {
 	sim := salesforcetest.NewServer(salesforcetest.Options{Contacts: 2000, Seed: 1})
 	defer sim.Close()
-	c, err := New(Config{LoginURL: sim.LoginURL, Credentials: Credentials{
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	defer tr.CloseIdleConnections()
+	c, err := New(Config{LoginURL: sim.LoginURL, HTTPClient: &http.Client{Transport: tr}, Credentials: Credentials{
 		ClientID: sim.Options().ClientID, ClientSecret: sim.Options().ClientSecret, RefreshToken: sim.Options().RefreshToken,
 	}})
 	if err != nil {

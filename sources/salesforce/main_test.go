@@ -11,7 +11,14 @@ import (
 
 	"github.com/contactsync/contactsync/sources/salesforce"
 	"github.com/contactsync/contactsync/sources/salesforce/salesforcetest"
+	"go.uber.org/goleak"
 )
+
+// TestMain checks that no test leaves goroutines behind: token fetches and
+// retries must end with their calls.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // newSim starts an in-memory org for one test.
 func newSim(tb testing.TB, opts salesforcetest.Options) *salesforcetest.Server {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,9 +24,9 @@ func NewSource(c *Client) *Source { return &Source{c: c} }
 // Client returns the underlying client (for API call counts and limits).
 func (s *Source) Client() *Client { return s.c }
 
-// maxSOQLURL keeps a query's URL well under Salesforce's 16,384-character
-// limit on the request line.
-const maxSOQLURL = 12000
+// maxSOQLURL bounds the URL-encoded SOQL of one query, leaving room for the
+// host and path under Salesforce's 16,384-character limit on the URL.
+const maxSOQLURL = 15000
 
 // changesSOQL builds the incremental query: records after the cursor, in
 // (SystemModstamp, Id) order. With an overlap the window starts earlier and
@@ -127,27 +128,30 @@ func (s *Source) GetContacts(ctx context.Context, ids []string, fields []string)
 }
 
 // FindContactsByEmail implements sync.Source, with as many emails per query
-// as keep its URL short enough.
+// as keep its URL under Salesforce's limit.
 func (s *Source) FindContactsByEmail(ctx context.Context, emails []string, fields []string) ([]contactsync.SalesforceContact, error) {
 	prefix := "SELECT " + fieldList(contactSystemFields, fields) + " FROM Contact WHERE Email IN ("
+	const suffix = ") ORDER BY Id"
 	var out []contactsync.SalesforceContact
 	for len(emails) > 0 {
 		var b strings.Builder
 		b.WriteString(prefix)
+		size := len(url.QueryEscape(prefix + suffix))
 		n := 0
 		for n < len(emails) {
 			lit := StringLiteral(emails[n])
-			// URL-encoding can triple a character; stay under the limit.
-			if n > 0 && 3*(b.Len()+len(lit)+32) > maxSOQLURL {
+			add := len(url.QueryEscape(lit)) + len("%2C")
+			if n > 0 && size+add > maxSOQLURL {
 				break
 			}
 			if n > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(lit)
+			size += add
 			n++
 		}
-		b.WriteString(") ORDER BY Id")
+		b.WriteString(suffix)
 		emails = emails[n:]
 		for rows, err := range Query[contactRow](ctx, s.c, b.String(), QueryOptions{}) {
 			if err != nil {
