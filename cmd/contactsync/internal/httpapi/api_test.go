@@ -471,4 +471,3 @@ func TestSyncErrors(t *testing.T) {
 		}
 	})
 }
-
