@@ -112,6 +112,8 @@ func TestLoad_Vars(t *testing.T) {
 			func(c config.Config) any { return c.Postgres() }, true},
 		{"DatabaseURL/SQLitePath", map[string]string{config.EnvDatabaseURL: "/var/lib/contactsync/cs.db"},
 			func(c config.Config) any { return c.DatabaseURL }, "/var/lib/contactsync/cs.db"},
+		{"DatabaseURL/SQLiteScheme", map[string]string{config.EnvDatabaseURL: "sqlite:///tmp/cs.db"},
+			func(c config.Config) any { return c.Postgres() }, false},
 		{"DatabaseURL/EmptyIsDefault", map[string]string{config.EnvDatabaseURL: "  "},
 			func(c config.Config) any { return c.DatabaseURL }, "contactsync.db"},
 		{"Workspace", map[string]string{config.EnvWorkspace: "acme-eu_1"},
