@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/contactsync/contactsync/sources/salesforce"
 	contactsync "github.com/contactsync/contactsync/sync"
 )
 
@@ -77,6 +78,15 @@ func toError(err error) *Error {
 	}
 	if contactsync.IsTemporary(err) {
 		return &Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "a dependency is temporarily unavailable; try again"}
+	}
+	var api *salesforce.APIError
+	if errors.As(err, &api) {
+		if api.Status >= 400 && api.Status < 500 && api.Status != http.StatusUnauthorized && api.Status != http.StatusForbidden {
+			// Salesforce refused the record (validation rule, bad field
+			// value): the client can fix its input.
+			return &Error{Status: http.StatusUnprocessableEntity, Code: "salesforce_rejected", Message: publicMessage(api)}
+		}
+		return &Error{Status: http.StatusBadGateway, Code: "salesforce_error", Message: publicMessage(api)}
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 }
