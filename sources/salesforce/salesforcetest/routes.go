@@ -70,6 +70,7 @@ func (s *Server) routes() http.Handler {
 	rest("/composite", EndpointCompositeRq, map[string]restHandler{"POST": s.handleComposite})
 
 	s.controlRoutes(mux)
+	s.bulkRoutes(mux, rest)
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {

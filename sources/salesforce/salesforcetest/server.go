@@ -43,6 +43,10 @@ type Options struct {
 	// CallbackURL, when set, is the only redirect_uri the authorize and
 	// token endpoints accept. Any redirect_uri is accepted otherwise.
 	CallbackURL string
+	// BulkQueryDelay is how long a Bulk API 2.0 query job takes, in real
+	// time, from creation to JobComplete (InProgress from half way). It
+	// defaults to 100 ms; a negative value completes jobs at once.
+	BulkQueryDelay time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -112,6 +116,7 @@ type Server struct {
 	cursors     map[string]*cursor
 	cursorSeq   uint32
 	tokenSeq    uint64
+	bulk        bulkState
 }
 
 // Well-known users, by sequence number.
@@ -203,6 +208,7 @@ func (s *Server) Reset() {
 	s.faults = nil
 	s.rng = rand.New(rand.NewPCG(uint64(s.opts.Seed), 0x5f5f))
 	s.cursors = make(map[string]*cursor)
+	s.bulk = bulkState{}
 	s.ctl.Unlock()
 }
 
