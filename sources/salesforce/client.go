@@ -237,7 +237,9 @@ func (c *Client) send(ctx context.Context, sess session, r *request) (*http.Resp
 		req.Header[k] = v
 	}
 	req.Header.Set("Authorization", "Bearer "+sess.accessToken)
-	req.Header.Set("Accept", "application/json")
+	if req.Header.Get("Accept") == "" { // bulk results ask for text/csv
+		req.Header.Set("Accept", "application/json")
+	}
 	if r.body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
