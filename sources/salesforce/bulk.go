@@ -268,10 +268,19 @@ func setContactColumn(c *contactsync.SalesforceContact, col, val string) {
 	case contactsync.FieldIsDeleted:
 		c.IsDeleted = val == "true"
 	case contactsync.FieldCreatedDate:
-		c.CreatedDate = parseDateTime(val)
+		c.CreatedDate = parseBulkDateTime(val)
 	case contactsync.FieldSystemModstamp:
-		c.SystemModstamp = parseDateTime(val)
+		c.SystemModstamp = parseBulkDateTime(val)
 	default:
 		c.Fields[col] = val
 	}
+}
+
+// parseBulkDateTime reads Bulk CSV's datetimes (2024-01-02T03:04:05.000Z)
+// with one parse, falling back to the REST forms.
+func parseBulkDateTime(v string) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC()
+	}
+	return parseDateTime(v)
 }
