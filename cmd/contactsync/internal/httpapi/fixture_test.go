@@ -70,8 +70,11 @@ func newFixture(t *testing.T, st *store.Store, o fixtureOptions) *fixture {
 			t.Fatalf("save connection: %v", err)
 		}
 	}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
 	client, err := salesforce.New(salesforce.Config{
-		LoginURL: sim.LoginURL,
+		LoginURL:   sim.LoginURL,
+		HTTPClient: &http.Client{Transport: tr, Timeout: time.Minute},
 		Credentials: salesforce.Credentials{
 			Flow: contactsync.AuthRefreshToken, ClientID: sim.Options().ClientID,
 			ClientSecret: sim.Options().ClientSecret, RefreshToken: sim.Options().RefreshToken,

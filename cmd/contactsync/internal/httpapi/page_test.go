@@ -25,6 +25,7 @@ func newBrowser(f *fixture) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: f.t, f: f, base: f.ts.URL, c: &http.Client{
 		Jar:           jar,
+		Transport:     f.ts.Client().Transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
@@ -68,13 +69,14 @@ func TestPageLoginAndCSRF(t *testing.T) {
 		if code != 200 || !strings.Contains(body, `id="login"`) || strings.Contains(body, "auto_create") {
 			t.Fatalf("anonymous page = %d %s", code, body)
 		}
+		var resp *http.Response
 		if resp := b.post("/admin/login", url.Values{"token": {"wrong"}}, b.base); resp.StatusCode != 401 || len(resp.Cookies()) != 0 {
 			t.Fatalf("bad login = %d, cookies %v", resp.StatusCode, resp.Cookies())
 		}
 		if resp := b.post("/admin/login", url.Values{"token": {testToken}}, "https://evil.example"); resp.StatusCode != 403 || len(resp.Cookies()) != 0 {
 			t.Fatalf("cross-origin login = %d", resp.StatusCode)
 		}
-		resp := b.post("/admin/login", url.Values{"token": {testToken}}, b.base)
+		resp = b.post("/admin/login", url.Values{"token": {testToken}}, b.base)
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/admin/?workspace=default" {
 			t.Fatalf("login = %d %v", resp.StatusCode, resp.Header)
 		}
@@ -114,8 +116,13 @@ func TestPageLoginAndCSRF(t *testing.T) {
 		r, _ := http.NewRequest("PATCH", b.base+"/admin/v1/settings", strings.NewReader(`{"auto_create":true}`))
 		r.Header.Set("Content-Type", "application/json")
 		r.Header.Set("Origin", "https://evil.example")
-		if resp, err := b.c.Do(r); err != nil || resp.StatusCode != 403 {
-			t.Errorf("cross-origin cookie PATCH = %v %v", resp.StatusCode, err)
+		resp, err := b.c.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("cross-origin cookie PATCH = %d", resp.StatusCode)
 		}
 		if after := f.snapshot(); after != before {
 			t.Fatalf("refused form posts wrote")
