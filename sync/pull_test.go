@@ -3,6 +3,8 @@ package sync_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
 	gosync "sync"
 	"testing"
 	"time"
@@ -568,6 +570,36 @@ func TestPullTwoEnginesOnePostgres(t *testing.T) {
 				}
 				keys[k] = c.ID
 			}
+		}
+	})
+}
+
+// TestPullInitialLoadScale measures an initial pull of a large org. It runs
+// only with CONTACTSYNC_PULL_SCALE set to the number of contacts, e.g.
+// CONTACTSYNC_PULL_SCALE=100000 go test ./sync -run InitialLoadScale -v.
+func TestPullInitialLoadScale(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("CONTACTSYNC_PULL_SCALE"))
+	if n <= 0 {
+		t.Skip("set CONTACTSYNC_PULL_SCALE to run")
+	}
+	forEachStore(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, fixtureOptions{PageSize: 2000, Sim: salesforcetest.Options{Contacts: n, Seed: 1}})
+		f.eng.Audit = nil
+		// Seeded records predate auto-create: import them with a backfill
+		// after the normal pass, as an operator would.
+		start := time.Now()
+		sum := f.run(t)
+		pullTime, pullCalls := time.Since(start), f.apiCalls()
+		start = time.Now()
+		bsum, err := f.runOpts(t, contactsync.Options{Backfill: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d contacts: initial pull %v, %d API calls, %+v", n, pullTime.Round(time.Millisecond), pullCalls, sum)
+		t.Logf("backfill %v, %d API calls, created %d, ambiguous %d, skipped %d",
+			time.Since(start).Round(time.Millisecond), f.apiCalls()-pullCalls, bsum.Created, bsum.Ambiguous, bsum.Skipped)
+		if sum.Pulled != n {
+			t.Errorf("pulled %d, want %d", sum.Pulled, n)
 		}
 	})
 }
