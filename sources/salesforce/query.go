@@ -25,8 +25,8 @@ type QueryOptions struct {
 // results.
 type Record map[string]any
 
-// PageInfo describes one page of a query result.
-type PageInfo struct {
+// pageInfo describes one page of a query result.
+type pageInfo struct {
 	// TotalSize is the number of records the whole query matches.
 	TotalSize int
 	// Done is true on the last page.
@@ -109,7 +109,7 @@ func (c *Client) queryPages(ctx context.Context, soql string, opts QueryOptions,
 }
 
 // readPage decodes one query response, streaming the records array.
-func readPage[T any](body io.Reader) (page []T, info PageInfo, next string, err error) {
+func readPage[T any](body io.Reader) (page []T, info pageInfo, next string, err error) {
 	dec := json.NewDecoder(body)
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, info, "", err

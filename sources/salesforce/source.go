@@ -222,3 +222,6 @@ func validID(s string) bool {
 	}
 	return true
 }
+
+// APICalls returns how many REST API requests the Source's client has sent.
+func (s *Source) APICalls() int64 { return s.c.APICalls() }
