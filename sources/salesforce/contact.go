@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	gosync "sync"
 	"time"
 
 	contactsync "github.com/contactsync/contactsync/sync"
@@ -29,29 +31,32 @@ type contactRow struct {
 	contactsync.SalesforceContact
 }
 
-// UnmarshalJSON implements json.Unmarshaler. The json.Decoder has already
-// validated data, so the scanner only needs to be right on valid JSON.
+// UnmarshalJSON implements json.Unmarshaler.
 func (r *contactRow) UnmarshalJSON(data []byte) error {
 	s := scanner{b: data}
+	s.contact(&r.SalesforceContact)
+	return s.err
+}
+
+// contact reads one Contact object at the cursor into c.
+func (s *scanner) contact(c *contactsync.SalesforceContact) {
 	if !s.consume('{') {
-		return errors.New("contact: not a JSON object")
+		s.fail()
+		return
 	}
-	c := &r.SalesforceContact
 	c.Fields = make(map[string]string, 12)
 	for {
-		s.ws()
 		if s.consume('}') {
-			return s.err
+			return
 		}
 		s.consume(',')
 		s.ws()
 		key := s.str()
-		s.ws()
 		s.consume(':')
 		s.ws()
 		val, isNull, nested := s.value()
 		if s.err != nil {
-			return s.err
+			return
 		}
 		if nested {
 			continue // attributes, or a relationship we do not map
@@ -76,6 +81,60 @@ func (r *contactRow) UnmarshalJSON(data []byte) error {
 			c.Fields[key] = val
 		}
 	}
+}
+
+// pageBufs recycles the buffers contact pages are read into (about 1 MB for
+// 2,000 records).
+var pageBufs = gosync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readContactPage reads one query response of Contacts in a single pass:
+// the page (bounded by batchSize) is buffered, then scanned once, envelope
+// and records alike, with no intermediate values.
+func readContactPage(body io.Reader) (page []contactsync.SalesforceContact, next string, err error) {
+	buf := pageBufs.Get().(*bytes.Buffer)
+	defer pageBufs.Put(buf)
+	buf.Reset()
+	if _, err := buf.ReadFrom(body); err != nil {
+		return nil, "", err
+	}
+	s := scanner{b: buf.Bytes()}
+	done := false
+	if !s.consume('{') {
+		return nil, "", errors.New("decode page: not a JSON object")
+	}
+	for s.err == nil {
+		if s.consume('}') {
+			break
+		}
+		s.consume(',')
+		s.ws()
+		key := s.str()
+		s.consume(':')
+		s.ws()
+		if key == "records" && s.consume('[') {
+			page = make([]contactsync.SalesforceContact, 0, 2000)
+			for s.err == nil && !s.consume(']') {
+				s.consume(',')
+				page = append(page, contactsync.SalesforceContact{})
+				s.contact(&page[len(page)-1])
+			}
+			continue
+		}
+		val, _, _ := s.value()
+		switch key {
+		case "nextRecordsUrl":
+			next = val
+		case "done":
+			done = val == "true"
+		}
+	}
+	if s.err != nil {
+		return nil, "", fmt.Errorf("decode page: %w", s.err)
+	}
+	if done {
+		next = ""
+	}
+	return page, next, nil
 }
 
 // parseDateTime reads Salesforce's datetime format

@@ -2,6 +2,8 @@ package salesforce
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,5 +72,36 @@ func TestWireFieldsNulls(t *testing.T) {
 	b, _ := json.Marshal(w)
 	if string(b) != `{"LastName":"X","Title":null}` {
 		t.Fatalf("JSON = %s", b)
+	}
+}
+
+func TestReadContactPage(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		ids  []string
+		next string
+	}{
+		{`{"totalSize":2,"done":false,"nextRecordsUrl":"/services/data/v62.0/query/01gX-2","records":[{"attributes":{"type":"Contact"},"Id":"a"},{"Id":"b"}]}`,
+			[]string{"a", "b"}, "/services/data/v62.0/query/01gX-2"},
+		{` { "records" : [ { "Id" : "a" } ] , "nextRecordsUrl" : "/n" , "done" : false } `, []string{"a"}, "/n"},
+		{`{"totalSize":0,"done":true,"records":[]}`, nil, ""},
+		{`{"done":true,"nextRecordsUrl":null,"records":[{"Id":"z","Email":null}]}`, []string{"z"}, ""},
+	} {
+		page, next, err := readContactPage(strings.NewReader(tc.body))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.body, err)
+		}
+		var ids []string
+		for _, r := range page {
+			ids = append(ids, r.ID)
+		}
+		if !slices.Equal(ids, tc.ids) || next != tc.next {
+			t.Errorf("%s: ids %v next %q, want %v %q", tc.body, ids, next, tc.ids, tc.next)
+		}
+	}
+	for _, bad := range []string{``, `[`, `{"records":[{"Id":`, `{"records":[{"Id":"a"}`, `{"done":tr`} {
+		if _, _, err := readContactPage(strings.NewReader(bad)); err == nil {
+			t.Errorf("readContactPage(%q) succeeded", bad)
+		}
 	}
 }

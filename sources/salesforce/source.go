@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -68,22 +69,27 @@ func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn fun
 		size = 2000
 	}
 	opts := QueryOptions{All: true, BatchSize: min(max(size, 200), 2000)}
-	for rows, err := range Query[contactRow](ctx, s.c, changesSOQL(q), opts) {
+	var fnErr error
+	err := s.c.queryPages(ctx, changesSOQL(q), opts, func(body io.Reader) (string, error) {
+		page, next, err := readContactPage(body)
 		if err != nil {
-			return fmt.Errorf("changes: %w", err)
-		}
-		page := make([]contactsync.SalesforceContact, len(rows))
-		for i := range rows {
-			page[i] = rows[i].SalesforceContact
+			return "", err
 		}
 		// batchSize is a hint: never hand the engine more than it asked.
 		for len(page) > 0 {
 			n := min(size, len(page))
-			if err := fn(page[:n:n]); err != nil {
-				return err
+			if fnErr = fn(page[:n:n]); fnErr != nil {
+				return "", errStop
 			}
 			page = page[n:]
 		}
+		return next, nil
+	})
+	if fnErr != nil {
+		return fnErr
+	}
+	if err != nil {
+		return fmt.Errorf("changes: %w", err)
 	}
 	return nil
 }
