@@ -62,10 +62,15 @@ type decider struct {
 	matches      map[Key][]int64
 
 	// The page's own effects so far.
-	sfLinked    map[string]int64             // Salesforce id -> contact (0: unlinked in this page)
-	contactSF   map[int64]string             // contact -> Salesforce id ("": unlinked in this page)
-	movedBase   map[string]map[string]string // relinked master -> base carried over
-	pendingKeys map[Key]string               // key -> Salesforce id of a record this page creates
+	sfLinked  map[string]int64             // Salesforce id -> contact (0: unlinked in this page)
+	contactSF map[int64]string             // contact -> Salesforce id ("": unlinked in this page)
+	movedBase map[string]map[string]string // relinked master -> base carried over
+	// Match keys the page's effects add and remove, so a later record of
+	// the page sees the contact book as a later page would (see matchesOf).
+	// Contacts the page creates have negative ids until the commit.
+	gainedKeys map[Key][]int64
+	lostKeys   map[Key][]int64
+	creating   map[int64]string // pending contact (negative id) -> Salesforce id
 }
 
 func newDecider(ws string, s Settings, fields FieldMap, backfill bool) *decider {
@@ -81,7 +86,43 @@ func newDecider(ws string, s Settings, fields FieldMap, backfill bool) *decider 
 		sfLinked:     map[string]int64{},
 		contactSF:    map[int64]string{},
 		movedBase:    map[string]map[string]string{},
-		pendingKeys:  map[Key]string{},
+		gainedKeys:   map[Key][]int64{},
+		lostKeys:     map[Key][]int64{},
+		creating:     map[int64]string{},
+	}
+}
+
+// matchesOf returns the contacts having key k once the page's earlier
+// decisions are applied: the store's answer, minus contacts that lost the
+// key, plus contacts created or changed to have it. A decision therefore
+// does not depend on whether an earlier record was on the same page or on an
+// earlier one, so a page redone with other boundaries after a crash (the
+// overlap window, another page size) decides the same.
+func (d *decider) matchesOf(k Key) []int64 {
+	ids := d.matches[k]
+	if lost := d.lostKeys[k]; len(lost) > 0 {
+		ids = slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(lost, id) })
+	}
+	if gained := d.gainedKeys[k]; len(gained) > 0 {
+		ids = appendUnique(slices.Clone(ids), gained...)
+	}
+	return ids
+}
+
+// trackKeys records how a contact's match keys changed from before to
+// after.
+func (d *decider) trackKeys(cid int64, before, after []Key) {
+	for _, k := range before {
+		if !slices.Contains(after, k) {
+			d.lostKeys[k] = appendUnique(d.lostKeys[k], cid)
+			d.gainedKeys[k] = slices.DeleteFunc(d.gainedKeys[k], func(id int64) bool { return id == cid })
+		}
+	}
+	for _, k := range after {
+		if !slices.Contains(before, k) {
+			d.gainedKeys[k] = appendUnique(d.gainedKeys[k], cid)
+			d.lostKeys[k] = slices.DeleteFunc(d.lostKeys[k], func(id int64) bool { return id == cid })
+		}
 	}
 }
 
@@ -97,6 +138,9 @@ func (d *decider) linkOf(sfID string) (int64, bool) {
 
 // linkedSF returns the Salesforce id the contact is linked to.
 func (d *decider) linkedSF(cid int64) (string, bool) {
+	if sf, ok := d.creating[cid]; ok {
+		return sf, true
+	}
 	if sf, ok := d.contactSF[cid]; ok {
 		return sf, sf != ""
 	}
@@ -229,11 +273,13 @@ func (d *decider) applyLocally(cid int64, set map[string]string) {
 		return
 	}
 	c := d.contacts[cid]
+	before := c.Keys(d.settings.PhoneRegion)
 	c.Custom = maps.Clone(c.Custom)
 	for a, v := range set {
 		_ = c.Set(a, v)
 	}
 	d.contacts[cid] = c
+	d.trackKeys(cid, before, c.Keys(d.settings.PhoneRegion))
 }
 
 // remoteBase returns the record's values of every mapped field: the base of
@@ -249,7 +295,7 @@ func (d *decider) remoteBase(rec *SalesforceContact) map[string]string {
 func (d *decider) decideUnlinked(rec *SalesforceContact) outcome {
 	var emailIDs, phoneIDs []int64
 	for _, k := range rec.Keys {
-		ids := d.matches[k]
+		ids := d.matchesOf(k)
 		if len(ids) > 1 {
 			return outcome{Decision: DecisionAmbiguous, MatchedBy: string(k.Kind),
 				Reason: fmt.Sprintf("%s: %s matches %d contacts", ReasonSeveralContacts, k.Kind, len(ids))}
@@ -277,6 +323,12 @@ func (d *decider) decideMatch(rec *SalesforceContact, cid int64, byEmail bool) o
 	method, by := LinkPhone, string(KeyPhone)
 	if byEmail {
 		method, by = LinkEmail, string(KeyEmail)
+	}
+	if other, ok := d.creating[cid]; ok {
+		// The contact this page creates for another record, which a later
+		// page would find linked to it.
+		return outcome{Decision: DecisionAmbiguous, MatchedBy: by,
+			Reason: fmt.Sprintf("%s: %s shares its %s with %s", ReasonSharedKeyInPage, rec.ID, by, other)}
 	}
 	if other, ok := d.linkedSF(cid); ok {
 		return outcome{Decision: DecisionAmbiguous, MatchedBy: by, ContactID: cid,
@@ -311,12 +363,6 @@ func (d *decider) decideCreate(rec *SalesforceContact) outcome {
 	case rec.BulkImported && !s.IncludeBulkImport:
 		return outcome{Decision: DecisionSkipped, Reason: ReasonBulkExcluded}
 	}
-	for _, k := range rec.Keys {
-		if other, ok := d.pendingKeys[k]; ok {
-			return outcome{Decision: DecisionAmbiguous, MatchedBy: string(k.Kind),
-				Reason: fmt.Sprintf("%s: %s shares its %s with %s", ReasonSharedKeyInPage, rec.ID, k.Kind, other)}
-		}
-	}
 	c := Contact{Source: SourceSalesforce, BulkImported: rec.BulkImported}
 	for _, f := range d.fields {
 		// Every mapped field starts from Salesforce's value: the contact is
@@ -326,10 +372,13 @@ func (d *decider) decideCreate(rec *SalesforceContact) outcome {
 	if s.AddTag {
 		c.AddTag(TagAutoCreatedSalesforce)
 	}
-	for _, k := range rec.Keys {
-		d.pendingKeys[k] = rec.ID
-	}
-	d.sfLinked[rec.ID] = -1 // linked to the contact the commit creates
+	// Later records of the page match the new contact by its own keys (not
+	// the record's: HomePhone and OtherPhone are not kept locally), as they
+	// would on a later page.
+	pending := -int64(len(d.creating) + 1)
+	d.creating[pending] = rec.ID
+	d.trackKeys(pending, nil, c.Keys(s.PhoneRegion))
+	d.sfLinked[rec.ID] = pending // linked to the contact the commit creates
 	return outcome{Decision: DecisionCreated, Reason: reasonLinkedAtCreateTime,
 		Create: &CreateLinked{Contact: c, Link: Link{WorkspaceID: d.ws, SalesforceID: rec.ID, Method: LinkCreated, Base: d.remoteBase(rec)}}}
 }

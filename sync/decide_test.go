@@ -211,3 +211,74 @@ func TestDecideConflict(t *testing.T) {
 		}
 	}
 }
+
+// TestDecideSamePageAsLaterPage checks that a record decides as it would on a
+// later page, where the store shows the effects of the earlier records: page
+// boundaries move when a crashed pass redoes a page, and the decisions must
+// not move with them.
+func TestDecideSamePageAsLaterPage(t *testing.T) {
+	t.Run("KeyOnlyInRecordIsNotTheContacts", func(t *testing.T) {
+		// The first record's HomePhone is not kept on the contact it
+		// creates, so a later page finds no contact with it: the second
+		// record, whose Phone it is, is created too.
+		d := testDecider(nil)
+		first := d.decide(rec(sfA, map[string]string{"Email": "a@example.com", "HomePhone": "4155550134"}))
+		second := d.decide(rec(sfB, map[string]string{"Phone": "4155550134"}))
+		if first.Decision != DecisionCreated || second.Decision != DecisionCreated {
+			t.Fatalf("got %s, %s (%s)", first.Decision, second.Decision, second.Reason)
+		}
+	})
+	t.Run("RecordKeyMatchesCreatedContact", func(t *testing.T) {
+		d := testDecider(nil)
+		first := d.decide(rec(sfA, map[string]string{"Phone": "4155550134"}))
+		second := d.decide(rec(sfB, map[string]string{"Email": "b@example.com", "OtherPhone": "(415) 555-0134"}))
+		if first.Decision != DecisionCreated || second.Decision != DecisionAmbiguous || !strings.HasPrefix(second.Reason, ReasonSharedKeyInPage) {
+			t.Fatalf("got %s, %s (%s)", first.Decision, second.Decision, second.Reason)
+		}
+	})
+	t.Run("StoreMatchAndCreatedContactDisagree", func(t *testing.T) {
+		// The email matches contact 7, the phone the contact the page
+		// creates: the matches disagree, as they would on a later page.
+		d := testDecider(nil)
+		d.matches[emailKey] = []int64{7}
+		d.contacts[7] = Contact{ID: 7, Email: "a@example.com", Version: 1}
+		if out := d.decide(rec(sfA, map[string]string{"Phone": "4155550134"})); out.Decision != DecisionCreated {
+			t.Fatalf("first: %s", out.Decision)
+		}
+		out := d.decide(rec(sfB, map[string]string{"Email": "a@example.com", "Phone": "4155550134"}))
+		if out.Decision != DecisionAmbiguous || !strings.HasPrefix(out.Reason, ReasonMatchesDisagree) {
+			t.Fatalf("second: %s (%s)", out.Decision, out.Reason)
+		}
+	})
+	t.Run("KeyGainedByLinkedContact", func(t *testing.T) {
+		// Linking fills contact 7's empty email; a later record with that
+		// email finds contact 7, linked: ambiguous, not a second contact
+		// with the same email.
+		d := testDecider(nil)
+		d.matches[phoneKey] = []int64{7}
+		d.contacts[7] = Contact{ID: 7, Phone: "+14155550134", Version: 1}
+		first := d.decide(rec(sfA, map[string]string{"Email": "a@example.com", "Phone": "4155550134"}))
+		if first.Decision != DecisionLinked || first.Update == nil || first.Update.Set[AttrEmail] != "a@example.com" {
+			t.Fatalf("first: %+v", first)
+		}
+		second := d.decide(rec(sfB, map[string]string{"Email": "a@example.com"}))
+		if second.Decision != DecisionAmbiguous || second.Create != nil {
+			t.Fatalf("second: %s (%s)", second.Decision, second.Reason)
+		}
+	})
+	t.Run("KeyLostByLinkedContact", func(t *testing.T) {
+		// Salesforce changed the linked record's email: the contact loses
+		// the old one, and a later record with it no longer matches it.
+		d := testDecider(nil)
+		d.links[sfA] = Link{ContactID: 7, SalesforceID: sfA, Base: map[string]string{"Email": "a@example.com"}}
+		d.contactLinks[7] = d.links[sfA]
+		d.contacts[7] = Contact{ID: 7, Email: "a@example.com", Version: 1}
+		d.matches[emailKey] = []int64{7}
+		if out := d.decide(rec(sfA, map[string]string{"Email": "new@example.com"})); out.Decision != DecisionUpdated {
+			t.Fatalf("first: %s (%s)", out.Decision, out.Reason)
+		}
+		if out := d.decide(rec(sfB, map[string]string{"Email": "a@example.com"})); out.Decision != DecisionCreated {
+			t.Fatalf("second: %s (%s)", out.Decision, out.Reason)
+		}
+	})
+}
