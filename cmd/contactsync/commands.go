@@ -20,7 +20,7 @@ type command struct {
 // commands lists the subcommands in the order help shows them.
 var commands = []command{
 	{"serve", "run the scheduler and the HTTP admin and contacts API", notYet("serve")},
-	{"sync", "run one sync pass for every workspace and print each run summary", notYet("sync")},
+	{"sync", "run one sync pass for every workspace and print each run summary", runSync},
 	{"migrate", "apply, roll back or list database migrations (up|down|status)", runMigrate},
 	{"connect", "authorize a Salesforce org with the OAuth web-server flow and store the token", notYet("connect")},
 	{"doctor", "check configuration, database, Salesforce auth and API limits, with fixes", notYet("doctor")},
