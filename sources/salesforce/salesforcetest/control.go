@@ -57,6 +57,16 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"ids": s.BulkImport(n, gen)})
 	})
+	mux.HandleFunc("POST /__sim/touch", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Count int `json:"count"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Count < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"count\": n}"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ids": s.Touch(req.Count)})
+	})
 	mux.HandleFunc("POST /__sim/reset", func(w http.ResponseWriter, r *http.Request) { s.Reset(); ok(w) })
 	mux.HandleFunc("POST /__sim/expire-sessions", func(w http.ResponseWriter, r *http.Request) { s.ExpireSessions(); ok(w) })
 	mux.HandleFunc("POST /__sim/revoke-refresh-tokens", func(w http.ResponseWriter, r *http.Request) { s.RevokeRefreshTokens(); ok(w) })

@@ -2,6 +2,7 @@ package salesforcetest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
 )
@@ -286,4 +287,33 @@ func (s *Server) PurgeDeleted() {
 func (s *Server) Users() (api, admin, dataLoader, automation string) {
 	return makeID("005", userIntegration), makeID("005", userAdmin),
 		makeID("005", userDataLoader), makeID("005", userAutomation)
+}
+
+// Touch edits n live Contacts chosen at random (deterministically from the
+// org's seed), as the admin user: each gets a new Title, so its
+// SystemModstamp moves and an incremental pull reads it again. It returns
+// the ids edited, fewer than n when the org has fewer live Contacts.
+func (s *Server) Touch(n int) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.object("Contact")
+	now := s.nowSec()
+	s.touches++
+	rng := rand.New(rand.NewPCG(uint64(s.opts.Seed), s.touches))
+	ids := make([]string, 0, n)
+	seen := map[uint32]bool{}
+	for tries := 0; len(ids) < n && tries < 4*n+100 && len(o.recs) > 0; tries++ {
+		seq := uint32(rng.IntN(len(o.recs))) + 1
+		if seen[seq] || s.live(o, seq) != nil {
+			continue
+		}
+		seen[seq] = true
+		ch, errs := s.prepareUpdate(o, seq, map[string]any{"Title": fmt.Sprintf("Touched %d.%d", s.touches, len(ids))})
+		if len(errs) > 0 {
+			continue
+		}
+		s.commit(ch, userAdmin, now, nil)
+		ids = append(ids, makeID(o.Prefix, seq))
+	}
+	return ids
 }

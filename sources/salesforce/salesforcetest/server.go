@@ -97,6 +97,7 @@ type Server struct {
 
 	// mu guards the org's data.
 	mu       sync.RWMutex
+	touches  uint64 // Touch calls so far (guarded by mu)
 	objs     map[string]*object
 	orgID    string
 	dupRule  bool
