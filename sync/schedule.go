@@ -18,6 +18,10 @@ import (
 type Scheduler struct {
 	engine *Engine
 	spec   string
+	// OnRun, when set before Start, is called after each scheduled pass over
+	// a workspace (not after Trigger, whose caller gets the result), for
+	// metrics and progress output. ErrLeaseHeld passes are reported too.
+	OnRun func(RunSummary, error)
 	// timeout bounds each workspace's pass.
 	timeout time.Duration
 	log     *slog.Logger
@@ -92,8 +96,11 @@ func (s *Scheduler) pass() {
 			s.log.Debug("workspace busy; skipping", "workspace", ws.ID)
 			continue
 		}
-		s.runOne(s.root, ws.ID, Options{})
+		sum, err := s.runOne(s.root, ws.ID, Options{})
 		<-slot
+		if s.OnRun != nil {
+			s.OnRun(sum, err)
+		}
 	}
 }
 

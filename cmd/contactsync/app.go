@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -29,6 +30,10 @@ type Main struct {
 	Config config.Config
 	// Logger is built from Config by loadConfig; it writes to Stderr.
 	Logger *slog.Logger
+
+	// OnListen, when set, is called with the address the HTTP server of
+	// serve or demo is bound to (tests listen on port 0).
+	OnListen func(net.Addr)
 
 	// closers are released by Close, last opened first.
 	closers []func() error

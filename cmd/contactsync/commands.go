@@ -19,7 +19,7 @@ type command struct {
 
 // commands lists the subcommands in the order help shows them.
 var commands = []command{
-	{"serve", "run the scheduler and the HTTP admin and contacts API", notYet("serve")},
+	{"serve", "run the scheduler and the HTTP admin and contacts API", runServe},
 	{"sync", "run one sync pass for every workspace and print each run summary", runSync},
 	{"migrate", "apply, roll back or list database migrations (up|down|status)", runMigrate},
 	{"connect", "authorize a Salesforce org with the OAuth web-server flow and store the token", notYet("connect")},
