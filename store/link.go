@@ -9,7 +9,7 @@ import (
 	contactsync "github.com/contactsync/contactsync/sync"
 )
 
-const linkCols = "workspace_id, contact_id, salesforce_id, method, base, created_at, updated_at"
+const linkCols = "workspace_id, contact_id, salesforce_id, method, base, pending, created_at, updated_at"
 
 type linkRow struct {
 	WorkspaceID  string
@@ -17,6 +17,7 @@ type linkRow struct {
 	SalesforceID string
 	Method       string
 	Base         jsonText
+	Pending      jsonText
 	CreatedAt    dbTime
 	UpdatedAt    dbTime
 }
@@ -26,9 +27,18 @@ func (r *linkRow) domain() (contactsync.Link, error) {
 	if err != nil {
 		return contactsync.Link{}, err
 	}
+	var pending map[string][]string
+	if len(r.Pending) > 0 {
+		if pending, err = fromJSON[map[string][]string](r.Pending); err != nil {
+			return contactsync.Link{}, err
+		}
+		if len(pending) == 0 {
+			pending = nil
+		}
+	}
 	return contactsync.Link{
 		WorkspaceID: r.WorkspaceID, ContactID: r.ContactID, SalesforceID: r.SalesforceID,
-		Method: contactsync.LinkMethod(r.Method), Base: base, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
+		Method: contactsync.LinkMethod(r.Method), Base: base, Pending: pending, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
 	}, nil
 }
 
@@ -114,6 +124,55 @@ func (s *Store) insertLinks(tx *gorm.DB, ws string, links []contactsync.Link) er
 	return wrap("insert links", err)
 }
 
+// MarkPushing adds the values about to be pushed to the pending values of
+// each contact's link to the Salesforce id, in one transaction. Pushes whose
+// link is gone (unlinked meanwhile) are ignored: nothing will echo.
+func (s *Store) MarkPushing(ctx context.Context, ws string, pushes []contactsync.PendingPush) error {
+	if len(pushes) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.checkWorkspace(tx, ws); err != nil {
+			return err
+		}
+		ids := make([]int64, len(pushes))
+		for i, p := range pushes {
+			ids[i] = p.ContactID
+		}
+		current := map[int64]contactsync.Link{}
+		for _, chunk := range chunks(s, ids, 1) {
+			ls, err := s.links(tx, "contact_id", ws, chunk)
+			if err != nil {
+				return err
+			}
+			for _, l := range ls {
+				current[l.ContactID] = l
+			}
+		}
+		for _, p := range pushes {
+			l, ok := current[p.ContactID]
+			if !ok || l.SalesforceID != p.SalesforceID {
+				continue
+			}
+			l.Pending = contactsync.AddPending(l.Pending, p.Fields)
+			current[p.ContactID] = l
+			err := tx.Exec("UPDATE links SET pending = ? WHERE workspace_id = ? AND contact_id = ? AND salesforce_id = ?",
+				pendingJSON(l.Pending), ws, p.ContactID, p.SalesforceID).Error
+			if err != nil {
+				return wrap("mark pushing", err)
+			}
+		}
+		return nil
+	})
+}
+
+func pendingJSON(p map[string][]string) string {
+	if len(p) == 0 {
+		return "{}"
+	}
+	return toJSON(p)
+}
+
 // saveLinkBase records a link after a successful push: it updates the base of
 // the contact's existing link to the same record, or inserts the link. A
 // contact linked to another record, or a record linked to another contact, is
@@ -126,11 +185,11 @@ func (s *Store) saveLinkBase(tx *gorm.DB, ws string, l contactsync.Link) error {
 	if err != nil {
 		return err
 	}
-	res := tx.Exec(`INSERT INTO links (workspace_id, contact_id, salesforce_id, method, base, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (workspace_id, contact_id) DO UPDATE SET base = excluded.base, updated_at = excluded.updated_at
+	res := tx.Exec(`INSERT INTO links (workspace_id, contact_id, salesforce_id, method, base, pending, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (workspace_id, contact_id) DO UPDATE SET base = excluded.base, pending = excluded.pending, updated_at = excluded.updated_at
 		WHERE links.salesforce_id = excluded.salesforce_id`,
-		ws, l.ContactID, l.SalesforceID, string(l.Method), toJSON(nonNil(l.Base)), now, now)
+		ws, l.ContactID, l.SalesforceID, string(l.Method), toJSON(nonNil(l.Base)), pendingJSON(l.Pending), now, now)
 	if res.Error != nil {
 		return wrap("save link", res.Error)
 	}

@@ -114,3 +114,67 @@ func TestLinkRace(t *testing.T) {
 		}
 	})
 }
+
+func TestLinkPending(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustWorkspace(t, s, "w")
+		a := mustContact(t, s, "w", contactsync.Contact{FirstName: "A"})
+		b := mustContact(t, s, "w", contactsync.Contact{FirstName: "B"})
+		if err := s.Link(ctx, contactsync.Link{WorkspaceID: "w", ContactID: a.ID, SalesforceID: sfID(1), Base: map[string]string{"Title": "t0"}}); err != nil {
+			t.Fatal(err)
+		}
+		mark := func(title string) {
+			t.Helper()
+			err := s.MarkPushing(ctx, "w", []contactsync.PendingPush{
+				{ContactID: a.ID, SalesforceID: sfID(1), Fields: map[string]string{"Title": title}},
+				// b is not linked, and a is not linked to sfID(2): ignored.
+				{ContactID: b.ID, SalesforceID: sfID(2), Fields: map[string]string{"Title": "x"}},
+				{ContactID: a.ID, SalesforceID: sfID(2), Fields: map[string]string{"Description": "x"}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		mark("t1")
+		mark("t2")
+		got, err := s.LinksByContact(ctx, "w", []int64{a.ID, b.ID})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("links = %v, %v", got, err)
+		}
+		if p := got[a.ID].Pending; len(p) != 1 || len(p["Title"]) != 2 || p["Title"][0] != "t1" || p["Title"][1] != "t2" || got[a.ID].Base["Title"] != "t0" {
+			t.Fatalf("link after MarkPushing = %+v, want base t0 and pending Title [t1 t2]", got[a.ID])
+		}
+		// Completing the push saves the base and the remaining pending
+		// values.
+		if err := s.Enqueue(ctx, "w", a.ID, contactsync.OutboxUpdate); err != nil {
+			t.Fatal(err)
+		}
+		claimed, err := s.ClaimOutbox(ctx, "w", 10, time.Minute)
+		if err != nil || len(claimed) != 1 || claimed[0].Link == nil || len(claimed[0].Link.Pending["Title"]) != 2 {
+			t.Fatalf("claimed = %+v, %v; want the link with its pending values", claimed, err)
+		}
+		done := *claimed[0].Link
+		done.Base = map[string]string{"Title": "t2"}
+		done.Pending = nil
+		if err := s.CompleteOutbox(ctx, "w", []contactsync.OutboxResult{{ItemID: claimed[0].Item.ID, Seq: claimed[0].Item.Seq, Outcome: contactsync.OutcomeDone, Link: &done}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.LinksByContact(ctx, "w", []int64{a.ID})
+		if got[a.ID].Base["Title"] != "t2" || got[a.ID].Pending != nil {
+			t.Fatalf("link after completing = %+v, want base t2 and nothing pending", got[a.ID])
+		}
+		// A page's update replaces the pending values too.
+		mark("t3")
+		_, err = s.CommitPage(ctx, "w", contactsync.Page{Updates: []contactsync.ContactUpdate{{
+			ContactID: a.ID, Version: a.Version, SalesforceID: sfID(1), Base: map[string]string{"Title": "t3"},
+		}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.LinksByContact(ctx, "w", []int64{a.ID})
+		if got[a.ID].Base["Title"] != "t3" || got[a.ID].Pending != nil {
+			t.Fatalf("link after a page = %+v, want base t3 and nothing pending", got[a.ID])
+		}
+	})
+}

@@ -160,8 +160,8 @@ func (s *Store) applyUpdates(tx *gorm.DB, ws, region string, updates []contactsy
 			}
 		}
 		if u.SalesforceID != "" {
-			res := tx.Exec("UPDATE links SET base = ?, updated_at = "+s.now()+" WHERE workspace_id = ? AND contact_id = ? AND salesforce_id = ?",
-				toJSON(nonNil(u.Base)), ws, u.ContactID, u.SalesforceID)
+			res := tx.Exec("UPDATE links SET base = ?, pending = ?, updated_at = "+s.now()+" WHERE workspace_id = ? AND contact_id = ? AND salesforce_id = ?",
+				toJSON(nonNil(u.Base)), pendingJSON(u.Pending), ws, u.ContactID, u.SalesforceID)
 			if res.Error != nil {
 				return wrap("update link base", res.Error)
 			}

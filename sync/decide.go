@@ -217,15 +217,19 @@ func (d *decider) decideLinked(rec *SalesforceContact, cid int64) outcome {
 	if !ok {
 		return outcome{Decision: DecisionSkipped, Reason: ReasonLinkedMissing, ContactID: cid, MatchedBy: matchedBySalesforceID}
 	}
-	oldBase := d.links[rec.ID].Base
+	oldBase, oldPending := d.links[rec.ID].Base, d.links[rec.ID].Pending
 	if b, ok := d.movedBase[rec.ID]; ok {
-		oldBase = b
+		oldBase, oldPending = b, nil
 	}
-	set, base, conflicts, push := d.merge(&c, oldBase, rec)
+	set, base, conflicts, push := d.merge(&c, oldBase, oldPending, rec)
+	// A pending value Salesforce now holds is confirmed: it is the base.
+	pending := withoutPending(oldPending, func(f string) bool {
+		return slices.Contains(oldPending[f], rec.Fields[f])
+	})
 	out := outcome{ContactID: cid, MatchedBy: matchedBySalesforceID, Conflicts: conflicts}
-	if len(set) > 0 || push || !maps.Equal(base, oldBase) {
+	if len(set) > 0 || push || !maps.Equal(base, oldBase) || len(pending) != len(oldPending) {
 		out.Update = &ContactUpdate{ContactID: cid, Version: c.Version, Set: set,
-			SalesforceID: rec.ID, Base: base, Push: push}
+			SalesforceID: rec.ID, Base: base, Pending: pending, Push: push}
 		d.applyLocally(cid, set)
 	}
 	if len(set) > 0 {
@@ -237,10 +241,12 @@ func (d *decider) decideLinked(rec *SalesforceContact, cid int64) outcome {
 	return out
 }
 
-// merge merges every pulled field of rec into c against base. It returns
-// the local attributes to set, the new base, the conflicting fields and
-// whether the contact must be pushed (a conflict the local side won).
-func (d *decider) merge(c *Contact, base map[string]string, rec *SalesforceContact) (set, newBase map[string]string, conflicts []string, push bool) {
+// merge merges every pulled field of rec into c against base, where a
+// remote value among the field's pending pushed values is our own echo (see
+// EchoBase). It returns the local attributes to set, the new base, the
+// conflicting fields and whether the contact must be pushed (a conflict the
+// local side won).
+func (d *decider) merge(c *Contact, base map[string]string, pending map[string][]string, rec *SalesforceContact) (set, newBase map[string]string, conflicts []string, push bool) {
 	set = map[string]string{}
 	newBase = maps.Clone(base)
 	if newBase == nil {
@@ -251,7 +257,8 @@ func (d *decider) merge(c *Contact, base map[string]string, rec *SalesforceConta
 			continue
 		}
 		local := c.Get(f.Local)
-		m := MergeField(base[f.Salesforce], local, rec.Fields[f.Salesforce], d.settings.ConflictPolicy, f.Direction.Pushes())
+		remote := rec.Fields[f.Salesforce]
+		m := MergeField(EchoBase(base[f.Salesforce], remote, pending[f.Salesforce]), local, remote, d.settings.ConflictPolicy, f.Direction.Pushes())
 		newBase[f.Salesforce] = m.Base
 		if m.Value != local {
 			set[f.Local] = m.Value
@@ -340,7 +347,7 @@ func (d *decider) decideMatch(rec *SalesforceContact, cid int64, byEmail bool) o
 		// Nothing was agreed before the link: merge against an empty base,
 		// so empty fields are filled from either side and fields set on
 		// both follow the conflict policy.
-		set, _, _, push := d.merge(&c, nil, rec)
+		set, _, _, push := d.merge(&c, nil, nil, rec)
 		if len(set) > 0 || push {
 			out.Update = &ContactUpdate{ContactID: cid, Version: c.Version, Set: set,
 				SalesforceID: rec.ID, Base: out.Link.Base, Push: push}

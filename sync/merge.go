@@ -60,3 +60,18 @@ func MergeField(base, local, remote string, policy ConflictPolicy, canPush bool)
 		return FieldMerge{Value: remote, Base: remote, Outcome: MergeConflictRemote}
 	}
 }
+
+// EchoBase returns the base to merge a field against, given the values a
+// push sent for it whose success was never recorded (Link.Pending): when
+// Salesforce's value is one of them, it is our own write coming back, so it
+// is the value both sides agreed on, whatever the stale base says. Without
+// this, an edit made after such a push would look like a conflict with
+// Salesforce, and lose under the default policy.
+func EchoBase(base, remote string, pending []string) string {
+	for _, v := range pending {
+		if v == remote {
+			return remote
+		}
+	}
+	return base
+}

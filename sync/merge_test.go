@@ -59,3 +59,53 @@ func TestMergeFieldEmptyBase(t *testing.T) {
 		}
 	}
 }
+
+func TestMergeFieldPendingPush(t *testing.T) {
+	// Base "b"; a push of "p" (and earlier "q") was sent but never
+	// recorded. Remote "p" or "q" is our own echo, whatever the local value
+	// became since; any other remote value is a Salesforce change.
+	pending := []string{"q", "p"}
+	tests := []struct {
+		name          string
+		local, remote string
+		want          FieldMerge
+	}{
+		{"EchoLocalEditedAgain", "n", "p", FieldMerge{"n", "p", MergeUnchanged}},
+		{"EchoOlderPendingValue", "n", "q", FieldMerge{"n", "q", MergeUnchanged}},
+		{"EchoLocalIsPushed", "p", "p", FieldMerge{"p", "p", MergeUnchanged}},
+		{"EchoLocalRevertedToBase", "b", "p", FieldMerge{"b", "p", MergeUnchanged}},
+		{"NotSentYetRemoteUnchanged", "n", "b", FieldMerge{"n", "b", MergeUnchanged}},
+		{"SalesforceChangedIt", "n", "s", FieldMerge{"s", "s", MergeConflictRemote}},
+		{"SalesforceChangedItLocalUnchanged", "b", "s", FieldMerge{"s", "s", MergeTakeRemote}},
+	}
+	for _, tt := range tests {
+		base := EchoBase("b", tt.remote, pending)
+		if got := MergeField(base, tt.local, tt.remote, SalesforceWins, true); got != tt.want {
+			t.Errorf("%s: MergeField(EchoBase(b, %q, %v), %q, %q) = %+v, want %+v", tt.name, tt.remote, pending, tt.local, tt.remote, got, tt.want)
+		}
+	}
+	if got := EchoBase("b", "p", nil); got != "b" {
+		t.Errorf("EchoBase without pending values = %q, want the base", got)
+	}
+}
+
+func TestAddPending(t *testing.T) {
+	p := AddPending(nil, map[string]string{"Title": "a"})
+	p = AddPending(p, map[string]string{"Title": "b", "Description": "d"})
+	p = AddPending(p, map[string]string{"Title": "a"})
+	for range 5 {
+		p = AddPending(p, map[string]string{"Description": "d"})
+	}
+	if got := p["Title"]; len(got) != 2 || got[0] != "b" || got[1] != "a" {
+		t.Errorf("Title pending = %v, want [b a]", got)
+	}
+	if got := p["Description"]; len(got) != 1 {
+		t.Errorf("Description pending = %v, want one value", got)
+	}
+	for i := range 10 {
+		p = AddPending(p, map[string]string{"Title": string(rune('c' + i))})
+	}
+	if got := p["Title"]; len(got) != maxPendingValues || got[len(got)-1] != "l" {
+		t.Errorf("Title pending = %v, want the latest %d", got, maxPendingValues)
+	}
+}

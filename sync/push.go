@@ -243,16 +243,19 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 		var conflicts, overwritten []string
 		for _, f := range sortedKeys(p.diff) {
 			local, remote := p.diff[f], rec.Fields[f]
+			// A value an unrecorded earlier push sent is ours, not a
+			// change made in Salesforce.
+			p.base[f] = EchoBase(p.base[f], remote, p.c.Link.Pending[f])
 			switch {
 			case remote == local:
 				// Both sides already agree (an identical edit on both):
 				// record the agreement, nothing to send.
 				p.base[f] = local
 				delete(p.diff, f)
-			case remote != p.c.Link.Base[f] && b.r.ws.Settings.ConflictPolicy != LocalWins:
+			case remote != p.base[f] && b.r.ws.Settings.ConflictPolicy != LocalWins:
 				conflicts = append(conflicts, f)
 				delete(p.diff, f)
-			case remote != p.c.Link.Base[f]:
+			case remote != p.base[f]:
 				overwritten = append(overwritten, f)
 			}
 		}
@@ -274,6 +277,18 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 	}
 	if len(updates) == 0 {
 		return nil
+	}
+	// Record what is about to be sent before sending it: should the
+	// process die after Salesforce applied the update but before the
+	// results are completed, the next pull recognises these values as our
+	// own echo (Link.Pending) rather than as Salesforce changes that would
+	// overwrite newer local edits.
+	marks := make([]PendingPush, len(sent))
+	for i, p := range sent {
+		marks[i] = PendingPush{ContactID: p.c.Contact.ID, SalesforceID: p.c.Link.SalesforceID, Fields: p.diff}
+	}
+	if err := b.e.Store.MarkPushing(ctx, b.r.ws.ID, marks); err != nil {
+		return fmt.Errorf("mark pushing: %w", err)
 	}
 	b.e.hook("push:update")
 	res, err := b.r.src.UpdateContacts(ctx, updates)
@@ -423,9 +438,17 @@ func Backoff(attempts int) time.Duration {
 	return half + rand.N(half+1)
 }
 
+// withBase returns l with a new base. Pending pushed values of the fields
+// whose base is now known (those agreed or pushed, where base differs from
+// the link's old one or was confirmed) are dropped; the others stay, as
+// Salesforce may still hold them.
 func withBase(l *Link, base map[string]string) *Link {
 	nl := *l
 	nl.Base = base
+	nl.Pending = withoutPending(l.Pending, func(f string) bool {
+		v, ok := base[f]
+		return ok && (v != l.Base[f] || slices.Contains(l.Pending[f], v))
+	})
 	return &nl
 }
 

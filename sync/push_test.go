@@ -508,6 +508,66 @@ func TestPushEditDuringPushIsNotLost(t *testing.T) {
 	})
 }
 
+// TestPushCrashAfterSendKeepsLaterEdit: a push reaches Salesforce and the
+// process dies before the result is recorded, so the link's base is stale;
+// the contact is edited again; the next pull sees Salesforce's value (our
+// push) differ from the base. It must recognise its own echo rather than
+// call it a Salesforce change and overwrite the newer edit.
+func TestPushCrashAfterSendKeepsLaterEdit(t *testing.T) {
+	for _, point := range []string{"push:sent", "push:completed"} {
+		t.Run(point, func(t *testing.T) {
+			forEachStore(t, func(t *testing.T, st *store.Store) {
+				f := newFixture(t, st, fixtureOptions{AutoCreateOff: true})
+				cs, ids := f.linked(t, 1)
+				f.run(t)
+				f.edit(t, cs[0].ID, func(c *contactsync.Contact) { c.Title = "First" })
+				// The crashed pass's claims expire with the lease's TTL.
+				f.eng.LeaseTTL = 300 * time.Millisecond
+				contactsync.SetTestHook(f.eng, func(p string) {
+					if p == point {
+						panic(crash{p})
+					}
+				})
+				func() {
+					defer func() {
+						if v := recover(); v == nil {
+							t.Fatal("the pass did not crash")
+						}
+					}()
+					_, _ = f.eng.RunWorkspace(f.ctx, f.ws, contactsync.Options{})
+				}()
+				contactsync.SetTestHook(f.eng, nil)
+				if got := f.sfGet(t, "Contact", ids[0], "Title")["Title"]; got != "First" {
+					t.Fatalf("salesforce Title = %q after the crashed push, want First", got)
+				}
+				f.edit(t, cs[0].ID, func(c *contactsync.Contact) { c.Title = "Second" })
+				time.Sleep(400 * time.Millisecond)
+				f.audit.Reset()
+				f.run(t)
+				f.run(t)
+				if got := f.contact(t, cs[0].ID).Title; got != "Second" {
+					t.Errorf("local Title = %q, want the edit made after the crash", got)
+				}
+				if got := f.sfGet(t, "Contact", ids[0], "Title")["Title"]; got != "Second" {
+					t.Errorf("salesforce Title = %q, want Second", got)
+				}
+				l, _ := f.link(t, ids[0])
+				if l.Base["Title"] != "Second" || len(l.Pending) != 0 {
+					t.Errorf("link base Title %q pending %v, want Second and nothing pending", l.Base["Title"], l.Pending)
+				}
+				for _, a := range f.auditLines(t) {
+					if a.Decision == "conflict" {
+						t.Errorf("audit %+v: our own push came back as a conflict", a)
+					}
+				}
+				if p, fl := f.outbox(t); p != 0 || fl != 0 {
+					t.Errorf("outbox pending=%d failed=%d, want empty", p, fl)
+				}
+			})
+		})
+	}
+}
+
 func TestPushNewContacts(t *testing.T) {
 	push := func(s *contactsync.Settings) { s.PushNewContacts = true }
 	t.Run("Creates", func(t *testing.T) {

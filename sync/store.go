@@ -116,6 +116,8 @@ type ContactUpdate struct {
 	// SalesforceID and Base replace the link's base.
 	SalesforceID string
 	Base         map[string]string
+	// Pending replaces the link's unconfirmed pushed values (Link.Pending).
+	Pending map[string][]string
 	// Push enqueues an OutboxUpdate (a conflict the local side won).
 	Push bool
 }
@@ -151,8 +153,13 @@ type OutboxStore interface {
 	// visibility (Postgres: FOR UPDATE SKIP LOCKED). Two concurrent claimers
 	// never receive the same item.
 	ClaimOutbox(ctx context.Context, ws string, limit int, visibility time.Duration) ([]Claimed, error)
+	// MarkPushing records, before the call that sends them, the values
+	// about to be pushed on each contact's link to the Salesforce id
+	// (adding them to Link.Pending). A push whose link is gone is ignored.
+	MarkPushing(ctx context.Context, ws string, pushes []PendingPush) error
 	// CompleteOutbox records results in one transaction. OutcomeDone with a
-	// stale Seq leaves the item pending and due now.
+	// stale Seq leaves the item pending and due now; its Link, when set, is
+	// saved with its Base and Pending.
 	CompleteOutbox(ctx context.Context, ws string, results []OutboxResult) error
 	// OutboxStats returns the numbers of pending and failed items.
 	OutboxStats(ctx context.Context, ws string) (pending, failed int, err error)
