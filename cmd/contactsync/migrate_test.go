@@ -18,15 +18,15 @@ func TestMigrate_SQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out, "applied") || !strings.Contains(out, "pending") {
+	if states(out, "applied") > 0 || states(out, "pending") == 0 {
 		t.Fatalf("status on a new database should show only pending migrations:\n%s", out)
 	}
-	total := strings.Count(out, "pending")
+	total := states(out, "pending")
 
 	if out, _, err = execMain(t, env, "migrate", "up"); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out, "pending") || strings.Count(out, "applied") != total {
+	if states(out, "pending") > 0 || states(out, "applied") != total {
 		t.Fatalf("after up, want %d applied migrations:\n%s", total, out)
 	}
 	if !atHead(t, db) {
@@ -36,7 +36,7 @@ func TestMigrate_SQLite(t *testing.T) {
 	if out, _, err = execMain(t, env, "migrate", "down"); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(out, "pending") != 1 || strings.Count(out, "applied") != total-1 {
+	if states(out, "pending") != 1 || states(out, "applied") != total-1 {
 		t.Fatalf("after one down, want exactly the last migration pending:\n%s", out)
 	}
 	if atHead(t, db) {
@@ -50,6 +50,18 @@ func TestMigrate_SQLite(t *testing.T) {
 	if !atHead(t, db) {
 		t.Fatal("store not at head after migrate up again")
 	}
+}
+
+// states counts the rows of migrate's table in the given state (the STATE
+// column: migration names such as 00002_link_pending.sql may hold the word).
+func states(out, state string) int {
+	n := 0
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[2] == state {
+			n++
+		}
+	}
+	return n
 }
 
 func atHead(t *testing.T, db string) bool {
