@@ -170,6 +170,9 @@ func (e *Engine) runWorkspace(ctx context.Context, r *run, wsID string) error {
 	}
 	r.src = src
 	r.apiStart = src.Usage().Used
+	if err := e.checkBudget(ctx, r); err != nil {
+		return e.connectionError(ctx, r, err)
+	}
 	if err := e.pull(ctx, r); err != nil {
 		return e.connectionError(ctx, r, fmt.Errorf("pull: %w", err))
 	}
@@ -179,6 +182,7 @@ func (e *Engine) runWorkspace(ctx context.Context, r *run, wsID string) error {
 	if err := e.push(ctx, r); err != nil {
 		return e.connectionError(ctx, r, fmt.Errorf("push: %w", err))
 	}
+	e.markConnected(ctx, r)
 	return nil
 }
 

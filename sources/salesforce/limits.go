@@ -2,6 +2,7 @@ package salesforce
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,3 +91,14 @@ func (c *Client) Limits(ctx context.Context) (map[string]Limit, error) {
 	}
 	return out, nil
 }
+
+// RefreshUsage implements sync.UsageRefresher with one Limits call, which
+// is sent even while paused.
+func (s *Source) RefreshUsage(ctx context.Context) (contactsync.APIUsage, error) {
+	if _, err := s.c.Limits(ctx); err != nil {
+		return s.c.Usage(), fmt.Errorf("refresh usage: %w", err)
+	}
+	return s.c.Usage(), nil
+}
+
+var _ contactsync.UsageRefresher = (*Source)(nil)
