@@ -39,6 +39,9 @@ type Config struct {
 	// APIPauseThreshold is the share of the org's daily API limit above
 	// which non-essential calls pause, in (0, 1].
 	APIPauseThreshold float64
+	// BulkThreshold is the org size above which an initial load or a
+	// backfill reads through a Bulk API 2.0 job; 0 never uses it.
+	BulkThreshold int
 
 	// LogFormat is LogJSON or LogText.
 	LogFormat string
@@ -160,6 +163,7 @@ func (c Config) attrs() []slog.Attr {
 		slog.String("cache_ttl", c.CacheTTL.String()),
 		slog.String("secret_key", c.SecretKey.String()),
 		slog.Float64("api_pause_threshold", c.APIPauseThreshold),
+		slog.Int("bulk_threshold", c.BulkThreshold),
 		slog.String("log_format", c.LogFormat),
 		slog.String("audit_log", c.AuditLog),
 		slog.String("phone_region", c.Settings.PhoneRegion),

@@ -20,6 +20,7 @@ const (
 	EnvSecretKey              = "CONTACTSYNC_SECRET_KEY"
 	EnvAPIPauseThreshold      = "CONTACTSYNC_API_PAUSE_THRESHOLD"
 	EnvPushNewContacts        = "CONTACTSYNC_PUSH_NEW_CONTACTS"
+	EnvBulkThreshold          = "CONTACTSYNC_BULK_THRESHOLD"
 	EnvLogFormat              = "CONTACTSYNC_LOG_FORMAT"
 	EnvAuditLog               = "CONTACTSYNC_AUDIT_LOG"
 )
@@ -32,6 +33,7 @@ const (
 	DefaultHTTPAddr          = "127.0.0.1:8080"
 	DefaultCacheTTL          = "60s"
 	DefaultAPIPauseThreshold = "0.9"
+	DefaultBulkThreshold     = "10000"
 	DefaultLogFormat         = LogText
 	DefaultAuditLog          = AuditStdout
 )
@@ -64,6 +66,7 @@ var Vars = []Var{
 	{EnvCacheTTL, DefaultCacheTTL, "positive Go duration (30s, 5m) for the live Salesforce record cache", false},
 	{EnvSecretKey, "", "32 random bytes as base64 or 64 hex characters; required when a refresh token is stored", true},
 	{EnvAPIPauseThreshold, DefaultAPIPauseThreshold, "share of the daily API limit, above 0 and at most 1, at which non-essential calls pause", false},
+	{EnvBulkThreshold, DefaultBulkThreshold, "records above which an initial load or backfill reads through a Bulk API 2.0 job; 0 never uses bulk", false},
 	{EnvPushNewContacts, "false", "true or false: create a Salesforce Contact for each new local contact (new workspaces' default)", false},
 	{EnvLogFormat, DefaultLogFormat, "json or text", false},
 	{EnvAuditLog, DefaultAuditLog, "stdout, stderr or a file path (appended to) for the audit log", false},

@@ -69,6 +69,7 @@ func Load(lookupEnv func(string) (string, bool), file string) (Config, error) {
 	c.CacheTTL = l.duration(EnvCacheTTL, DefaultCacheTTL)
 	c.SecretKey = l.secretKey()
 	c.APIPauseThreshold = l.threshold()
+	c.BulkThreshold = l.bulkThreshold()
 	c.LogFormat = l.str(EnvLogFormat, DefaultLogFormat)
 	if c.LogFormat != LogJSON && c.LogFormat != LogText {
 		l.errorf(EnvLogFormat, "%q is not a log format (want json or text)", c.LogFormat)
@@ -154,6 +155,16 @@ func (l *loader) threshold() float64 {
 		return 0
 	}
 	return f
+}
+
+func (l *loader) bulkThreshold() int {
+	v := l.str(EnvBulkThreshold, DefaultBulkThreshold)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		l.errorf(EnvBulkThreshold, "%q is not a record count (want a whole number, 0 to never use the Bulk API, e.g. 10000)", v)
+		return 0
+	}
+	return n
 }
 
 func (l *loader) databaseURL() string {

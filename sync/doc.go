@@ -65,6 +65,23 @@
 // before each page; a pass that lost its lease stops before its next commit
 // (CommitPage checks the lease again inside its transaction).
 //
+// # Bulk loads
+//
+// From a zero cursor (the first pass, and every backfill) the query carries
+// Engine.BulkThreshold (default 10,000). The Salesforce source counts the
+// org (one COUNT() call) and, above the threshold, reads it through a Bulk
+// API 2.0 queryAll job: a handful of calls for any size instead of one per
+// 2,000 records. Its results are unordered, so the cursor cannot advance
+// page by page: each page is committed with the cursor unchanged and, once
+// the job is read, the cursor becomes the job's createdDate (server time:
+// the job's snapshot is taken after it) minus the overlap, in one commit.
+// A crash mid-job redoes the whole job; pages already committed are
+// de-duplicated against the mirror, so nothing is created twice. A job that
+// fails, or that Salesforce refuses, before handing over any record falls
+// back to the ordered REST path. Bulk pages come in Id order, which keeps
+// the records of one import together, so bulk-import detection works as on
+// the REST path.
+//
 // # Decisions
 //
 // Each record gets exactly one decision, audit-logged with its reason:

@@ -53,6 +53,10 @@ type Engine struct {
 	// Overlap is how far before the cursor each pull re-reads, to catch
 	// transactions that committed with slightly older stamps.
 	Overlap time.Duration
+	// BulkThreshold is the record count above which an initial load or a
+	// backfill reads through a Salesforce Bulk API job instead of paged
+	// queries. Zero means DefaultBulkThreshold; negative never uses bulk.
+	BulkThreshold int
 	// PushBatch is the number of outbox items pushed per Collections call
 	// (at most 200).
 	PushBatch int
@@ -73,6 +77,11 @@ func (e *Engine) hook(point string) {
 		e.testHook(point)
 	}
 }
+
+// DefaultBulkThreshold is Engine.BulkThreshold's default: above 10,000
+// records a bulk job costs fewer API calls than paged queries (about ten
+// calls for any size instead of one per 2,000 records).
+const DefaultBulkThreshold = 10000
 
 // NewEngine returns an Engine with defaults: the default field map, a match
 // cache with the given TTL, 2,000-record pages, 200-record pushes, a 2-minute

@@ -25,6 +25,16 @@ func (e *Engine) fieldMap() FieldMap {
 	return e.Fields
 }
 
+func (e *Engine) bulkThreshold() int {
+	switch {
+	case e.BulkThreshold == 0:
+		return DefaultBulkThreshold
+	case e.BulkThreshold < 0:
+		return 0
+	}
+	return e.BulkThreshold
+}
+
 func (e *Engine) pageSize() int {
 	if e.PageSize <= 0 || e.PageSize > 2000 {
 		return 2000
@@ -90,13 +100,15 @@ func (e *Engine) pull(ctx context.Context, r *run) error {
 	return nil
 }
 
-// stream reads the changes after since, page by page.
+// stream reads the changes after since, page by page. From a zero cursor
+// the source may use a bulk job (unordered pages that keep the cursor, then
+// the job's snapshot time as the final cursor).
 func (p *puller) stream(ctx context.Context, since Cursor) error {
-	q := ChangesQuery{Since: since, Fields: p.e.queryFields(), PageSize: p.e.pageSize()}
-	if !since.SystemModstamp.IsZero() {
-		q.Overlap = p.e.Overlap
+	q := ChangesQuery{Since: since, Overlap: p.e.Overlap, Fields: p.e.queryFields(), PageSize: p.e.pageSize()}
+	if since.SystemModstamp.IsZero() {
+		q.BulkThreshold = p.e.bulkThreshold()
 	}
-	return p.r.src.Changes(ctx, q, func(page []SalesforceContact) error {
+	return p.r.src.Changes(ctx, q, func(page ChangesPage) error {
 		p.e.hook("pull.page")
 		if err := p.renewLease(ctx); err != nil {
 			return err
@@ -120,9 +132,16 @@ func (p *puller) renewLease(ctx context.Context) error {
 }
 
 // page applies one page of records, redoing it when the commit loses a race.
-func (p *puller) page(ctx context.Context, raw []SalesforceContact) error {
+func (p *puller) page(ctx context.Context, cp ChangesPage) error {
+	raw := cp.Records
 	recs := make([]*SalesforceContact, 0, len(raw))
 	next := p.cursor
+	// An unordered page says where the cursor stands; it never moves back,
+	// and a backfill never moves it.
+	ordered := cp.Cursor == nil
+	if !ordered && !p.backfill && next.Less(*cp.Cursor) {
+		next = *cp.Cursor
+	}
 	for i := range raw {
 		rec := &raw[i]
 		if !validRecordID(rec.ID) {
@@ -135,7 +154,7 @@ func (p *puller) page(ctx context.Context, raw []SalesforceContact) error {
 			continue
 		}
 		recs = append(recs, rec)
-		if c := CursorOf(rec); !p.backfill && next.Less(c) {
+		if c := CursorOf(rec); ordered && !p.backfill && next.Less(c) {
 			next = c
 		}
 	}

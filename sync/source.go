@@ -14,11 +14,17 @@ import (
 // errors come back in WriteResult.Err, never as the call's error.
 type Source interface {
 	// Changes streams the Contacts whose (SystemModstamp, Id) is after
-	// since minus overlap, deleted and merged-away records included, in
-	// (SystemModstamp, Id) order, calling fn once per page (at most pageSize
-	// records). fields are the mapped fields to read besides the system
-	// ones. A non-nil error from fn stops the stream and is returned.
-	Changes(ctx context.Context, q ChangesQuery, fn func(page []SalesforceContact) error) error
+	// since minus overlap, deleted and merged-away records included,
+	// calling fn once per page (at most PageSize records). fields are the
+	// mapped fields to read besides the system ones. A non-nil error from
+	// fn stops the stream and is returned.
+	//
+	// Pages are in (SystemModstamp, Id) order (ChangesPage.Cursor nil)
+	// unless the source read a large initial load through an unordered
+	// bulk job (see ChangesQuery.BulkThreshold): then every page carries
+	// the cursor to keep, and a last page without records carries the
+	// cursor to commit once all pages are in.
+	Changes(ctx context.Context, q ChangesQuery, fn func(page ChangesPage) error) error
 	// CountCreatedTogether counts Contacts created by createdByID within
 	// the same second as createdDate (for judging a bulk import whose
 	// records span pages).
@@ -48,6 +54,23 @@ type ChangesQuery struct {
 	Overlap  time.Duration
 	Fields   []string
 	PageSize int
+	// BulkThreshold, when positive and Since is zero (an initial load or a
+	// backfill), lets the source read through an unordered bulk job when
+	// more than BulkThreshold records match; it falls back to the ordered
+	// path when the job fails before handing over any record.
+	BulkThreshold int
+}
+
+// ChangesPage is one page of Source.Changes.
+type ChangesPage struct {
+	Records []SalesforceContact
+	// Cursor is nil for a page in (SystemModstamp, Id) order: the engine
+	// moves the cursor to its last record. Otherwise the records are
+	// unordered and Cursor is where the cursor stands once this page is
+	// committed: the query's Since for every page of a bulk job, then,
+	// on a final page without records, the job's snapshot time minus the
+	// overlap, so that a crash mid-job redoes the whole job.
+	Cursor *Cursor
 }
 
 // RecordUpdate is one record's new field values; "" sets a field to null.

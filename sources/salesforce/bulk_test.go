@@ -87,8 +87,8 @@ func TestBulkQueryMatchesREST(t *testing.T) {
 	fields := []string{"FirstName", "LastName", "Title", "MailingCity", "LeadSource", "HasOptedOutOfEmail", "OwnerId"}
 	q := contactsync.ChangesQuery{Fields: fields, PageSize: 2000}
 	rest := map[string]contactsync.SalesforceContact{}
-	err := salesforce.NewSource(c).Changes(ctx, q, func(page []contactsync.SalesforceContact) error {
-		for _, r := range page {
+	err := salesforce.NewSource(c).Changes(ctx, q, func(page contactsync.ChangesPage) error {
+		for _, r := range page.Records {
 			rest[r.ID] = r
 		}
 		return nil

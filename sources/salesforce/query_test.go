@@ -103,7 +103,8 @@ func collectChanges(t *testing.T, src *salesforce.Source, q contactsync.ChangesQ
 	t.Helper()
 	var out []contactsync.SalesforceContact
 	pages := 0
-	err := src.Changes(testContext(t), q, func(page []contactsync.SalesforceContact) error {
+	err := src.Changes(testContext(t), q, func(cp contactsync.ChangesPage) error {
+		page := cp.Records
 		if q.PageSize > 0 && len(page) > q.PageSize {
 			t.Fatalf("page of %d records, PageSize %d", len(page), q.PageSize)
 		}

@@ -36,7 +36,8 @@ func TestPageMillion(t *testing.T) {
 	got, pages := 0, 0
 	var last contactsync.Cursor
 	err := src.Changes(testContext(t), contactsync.ChangesQuery{Fields: contactsync.DefaultFieldMap().SalesforceFields(), PageSize: 2000},
-		func(page []contactsync.SalesforceContact) error {
+		func(cp contactsync.ChangesPage) error {
+			page := cp.Records
 			for i := range page {
 				cur := contactsync.CursorOf(&page[i])
 				if got > 0 && !last.Less(cur) {

@@ -3,6 +3,7 @@ package salesforce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -62,11 +63,18 @@ func changesSOQL(q contactsync.ChangesQuery) string {
 }
 
 // Changes implements sync.Source with queryAll, so deleted and merged-away
-// records arrive too.
-func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn func(page []contactsync.SalesforceContact) error) error {
+// records arrive too. When q.BulkThreshold allows it (see bulkChanges) it
+// reads through a Bulk API 2.0 queryAll job instead.
+func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn func(page contactsync.ChangesPage) error) error {
 	size := q.PageSize
 	if size <= 0 {
 		size = 2000
+	}
+	if q.BulkThreshold > 0 && q.Since.SystemModstamp.IsZero() {
+		done, err := s.bulkChanges(ctx, q, size, fn)
+		if done {
+			return err
+		}
 	}
 	opts := QueryOptions{All: true, BatchSize: min(max(size, 200), 2000)}
 	var fnErr error
@@ -78,7 +86,7 @@ func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn fun
 		// batchSize is a hint: never hand the engine more than it asked.
 		for len(page) > 0 {
 			n := min(size, len(page))
-			if fnErr = fn(page[:n:n]); fnErr != nil {
+			if fnErr = fn(contactsync.ChangesPage{Records: page[:n:n]}); fnErr != nil {
 				return "", errStop
 			}
 			page = page[n:]
@@ -92,6 +100,69 @@ func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn fun
 		return fmt.Errorf("changes: %w", err)
 	}
 	return nil
+}
+
+// bulkSOQL is the bulk job's query: every Contact, without ORDER BY (which
+// Bulk API 2.0 discourages: it disables PK chunking).
+func bulkSOQL(q contactsync.ChangesQuery) string {
+	return "SELECT " + fieldList(contactSystemFields, q.Fields) + " FROM Contact"
+}
+
+// bulkChanges reads a whole org through a Bulk API 2.0 queryAll job when a
+// COUNT() says it holds more than q.BulkThreshold records. The job's
+// results are unordered, so every page carries q.Since as its cursor and a
+// final empty page carries the job's createdDate minus q.Overlap: the
+// snapshot is taken after it, so anything changed later is read again by
+// the next incremental pass. It reports done = false, having handed over
+// nothing, when the org is small enough or the job failed (or Salesforce
+// refused it) before any record was read: the caller then uses REST.
+func (s *Source) bulkChanges(ctx context.Context, q contactsync.ChangesQuery, size int, fn func(contactsync.ChangesPage) error) (done bool, err error) {
+	n, err := s.c.Count(ctx, "SELECT COUNT() FROM Contact", QueryOptions{All: true})
+	if err != nil {
+		return true, fmt.Errorf("changes: count: %w", err)
+	}
+	if n <= q.BulkThreshold {
+		return false, nil
+	}
+	var created time.Time
+	delivered := false
+	since := q.Since
+	var fnErr error
+	opts := BulkOptions{All: true, PageSize: size, OnCreate: func(_ string, t time.Time) { created = t }}
+	err = s.c.BulkQuery(ctx, bulkSOQL(q), opts, func(recs []contactsync.SalesforceContact) error {
+		delivered = true
+		fnErr = fn(contactsync.ChangesPage{Records: recs, Cursor: &since})
+		return fnErr
+	})
+	if fnErr != nil {
+		return true, fnErr
+	}
+	if err != nil {
+		if !delivered && bulkRefused(err) {
+			s.c.log.WarnContext(ctx, "salesforce bulk query failed; reading through REST queries instead", "records", n, "error", err.Error())
+			return false, nil
+		}
+		return true, fmt.Errorf("changes: bulk: %w", err)
+	}
+	if created.IsZero() {
+		return true, errors.New("changes: bulk: the query job has no createdDate")
+	}
+	final := contactsync.Cursor{SystemModstamp: created.Add(-q.Overlap)}
+	return true, fn(contactsync.ChangesPage{Cursor: &final})
+}
+
+// bulkRefused reports a bulk job that failed, or that Salesforce refused for
+// a reason the REST path does not share (not authorization, API access,
+// budget, or a transient failure, which would hit REST too).
+func bulkRefused(err error) bool {
+	if errors.Is(err, ErrBulkJobFailed) {
+		return true
+	}
+	if errors.Is(err, contactsync.ErrReauthRequired) || errors.Is(err, contactsync.ErrAPIDisabled) || errors.Is(err, contactsync.ErrRateLimited) {
+		return false
+	}
+	var ae *APIError
+	return errors.As(err, &ae) && !ae.Temporary()
 }
 
 // CountCreatedTogether implements sync.Source.
