@@ -45,8 +45,9 @@ func (s *Store) Mirror(ctx context.Context, ws string, ids []string) (map[string
 			continue
 		}
 		var rows []mirrorRow
+		cond, arg := s.inStrings("id", chunk)
 		err := db.Raw(`SELECT id, fields, keys, created_by_id, created_date, system_modstamp, is_deleted,
-			master_record_id, bulk_imported FROM sf_contacts WHERE workspace_id = ? AND id IN ?`, ws, chunk).Scan(&rows).Error
+			master_record_id, bulk_imported FROM sf_contacts WHERE workspace_id = ? AND `+cond, ws, arg).Scan(&rows).Error
 		if err != nil {
 			return nil, wrap("read mirror", err)
 		}
@@ -110,7 +111,8 @@ func (s *Store) upsertMirror(tx *gorm.DB, ws string, recs []contactsync.Salesfor
 		return wrap("upsert mirror", err)
 	}
 	for _, chunk := range chunks(s, ids, 1) {
-		if err := tx.Exec("DELETE FROM sf_contact_keys WHERE workspace_id = ? AND sf_id IN ?", ws, chunk).Error; err != nil {
+		cond, arg := s.inStrings("sf_id", chunk)
+		if err := tx.Exec("DELETE FROM sf_contact_keys WHERE workspace_id = ? AND "+cond, ws, arg).Error; err != nil {
 			return wrap("replace mirror keys", err)
 		}
 	}
