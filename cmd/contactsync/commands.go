@@ -22,7 +22,7 @@ var commands = []command{
 	{"serve", "run the scheduler and the HTTP admin and contacts API", runServe},
 	{"sync", "run one sync pass for every workspace and print each run summary", runSync},
 	{"migrate", "apply, roll back or list database migrations (up|down|status)", runMigrate},
-	{"connect", "authorize a Salesforce org with the OAuth web-server flow and store the token", notYet("connect")},
+	{"connect", "authorize a Salesforce org with the OAuth web-server flow and store the token", runConnect},
 	{"doctor", "check configuration, database, Salesforce auth and API limits, with fixes", notYet("doctor")},
 	{"demo", "run everything in one process against a simulated org, no setup needed", notYet("demo")},
 	{"version", "print the version", runVersion},
