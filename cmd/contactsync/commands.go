@@ -23,7 +23,7 @@ var commands = []command{
 	{"sync", "run one sync pass for every workspace and print each run summary", runSync},
 	{"migrate", "apply, roll back or list database migrations (up|down|status)", runMigrate},
 	{"connect", "authorize a Salesforce org with the OAuth web-server flow and store the token", runConnect},
-	{"doctor", "check configuration, database, Salesforce auth and API limits, with fixes", notYet("doctor")},
+	{"doctor", "check configuration, database, Salesforce auth and API limits, with fixes", runDoctor},
 	{"demo", "run everything in one process against a simulated org, no setup needed", notYet("demo")},
 	{"version", "print the version", runVersion},
 }
