@@ -24,7 +24,7 @@ var commands = []command{
 	{"migrate", "apply, roll back or list database migrations (up|down|status)", runMigrate},
 	{"connect", "authorize a Salesforce org with the OAuth web-server flow and store the token", runConnect},
 	{"doctor", "check configuration, database, Salesforce auth and API limits, with fixes", runDoctor},
-	{"demo", "run everything in one process against a simulated org, no setup needed", notYet("demo")},
+	{"demo", "run everything in one process against a simulated org, no setup needed", runDemo},
 	{"version", "print the version", runVersion},
 }
 
