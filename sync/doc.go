@@ -190,6 +190,33 @@
 // ends the pass before its next commit. Per-record problems never stop a
 // page: they are decisions (skipped, ambiguous) with reasons.
 //
+// A Source that paused its calls over the budget threshold only learns of
+// usage from responses, so a pass that starts paused first asks for the
+// current usage (UsageRefresher: one /limits call, sent even while paused)
+// and stops with ErrRateLimited only if still over. A pass that completes
+// sets the connection back to connected when it was recorded in another
+// state (written only on a change).
+//
+// # Pushes that die after sending
+//
+// Salesforce may apply an update whose result the pusher never records (the
+// process dies between the call and CompleteOutbox), leaving the link's base
+// stale. So before the call the pusher records the values it sends on the
+// link (Link.Pending, Store.MarkPushing). A pulled or live value found among
+// a field's pending values is our own echo (EchoBase): it becomes the base,
+// the local value is kept, and a newer local edit is pushed next instead of
+// losing a conflict it never had. Recording a base (a completed push, or a
+// pull that sees the value) drops the field's pending values.
+//
+// # Page boundaries
+//
+// A record is decided against the contact book as the page's earlier
+// records leave it: contacts the page creates (matched by their own keys,
+// not the record's, which include HomePhone and OtherPhone) and keys that
+// earlier merges add or remove. So a record decides the same whether an
+// earlier record was on its page or on a previous one, and a page redone
+// with other boundaries after a crash decides as a clean run would.
+//
 // # Scheduling
 //
 // Scheduler runs a pass per workspace on a robfig/cron spec, skipping a tick
