@@ -37,13 +37,6 @@ func lookupCommand(name string) (command, bool) {
 	return command{}, false
 }
 
-// notYet stands in for a subcommand that is designed but not built yet.
-func notYet(name string) func(context.Context, *Main, []string) error {
-	return func(context.Context, *Main, []string) error {
-		return fmt.Errorf("%s: not yet implemented", name)
-	}
-}
-
 func (m *Main) usage(w io.Writer) {
 	fmt.Fprint(w, `contactsync keeps a messaging platform's contact book and a Salesforce org in step.
 

@@ -83,7 +83,7 @@ func runDemo(ctx context.Context, m *Main, args []string) error {
 			RefreshToken: config.Secret(so.RefreshToken), Auth: contactsync.AuthRefreshToken,
 		},
 		Schedule: *schedule, HTTPAddr: *addr, AdminToken: config.Secret(token),
-		CacheTTL: 10 * time.Second, SecretKey: key, APIPauseThreshold: 0.9,
+		CacheTTL: 10 * time.Second, SecretKey: key, APIPauseThreshold: 0.9, BulkThreshold: 10000,
 		LogFormat: config.LogText, AuditLog: config.AuditStdout,
 		Settings: contactsync.DefaultSettings(), FieldMap: contactsync.DefaultFieldMap(),
 	}

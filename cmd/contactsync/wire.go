@@ -67,6 +67,10 @@ func (m *Main) wire(ctx context.Context, o wireOptions) (*app, error) {
 	a.engine = contactsync.NewEngine(st, a.sources, cfg.CacheTTL)
 	a.engine.Fields = cfg.FieldMap
 	a.engine.Marker = contactsync.BulkMarker{Field: cfg.BulkImportMarker.Field, Value: cfg.BulkImportMarker.Value}
+	a.engine.BulkThreshold = cfg.BulkThreshold
+	if cfg.BulkThreshold == 0 {
+		a.engine.BulkThreshold = -1 // config's 0 means never; the engine's 0 means its default
+	}
 	a.engine.Audit = a.audit
 	a.engine.Logger = m.Logger
 
