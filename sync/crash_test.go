@@ -172,6 +172,8 @@ func TestCrashDuringInitialPullWithEdits(t *testing.T) {
 		// After the pull has read everything, crash a few more passes so
 		// pushes of the concurrent edits are killed too.
 		pullDone, extra := false, 0
+		var lastCursor contactsync.Cursor
+		checked := 0 // positions[:checked] are at or before the cursor, and mirrored
 		for pass := 0; pass < 400 && extra < 15; pass++ {
 			if pullDone {
 				extra++
@@ -196,22 +198,31 @@ func TestCrashDuringInitialPullWithEdits(t *testing.T) {
 			}()
 			cancel()
 			// The cursor is never ahead of committed work: every record
-			// at or before it is mirrored.
+			// at or before it is mirrored. Mirror rows are never removed,
+			// so only the records the cursor passed since the last check
+			// are read; the cursor never moves backwards.
 			cur, cerr := f.store.Cursor(f.ctx, f.ws)
 			if cerr != nil {
 				t.Fatal(cerr)
 			}
+			if cur.Less(lastCursor) {
+				t.Fatalf("pass %d: cursor moved back from %v to %v", pass, lastCursor, cur)
+			}
+			lastCursor = cur
 			var upTo []string
-			for _, p := range positions {
-				if (contactsync.Cursor{SystemModstamp: p.stamp, ID: p.id}).Less(cur) || p.id == cur.ID {
-					upTo = append(upTo, p.id)
+			for checked < n {
+				p := positions[checked]
+				if !(contactsync.Cursor{SystemModstamp: p.stamp, ID: p.id}).Less(cur) && p.id != cur.ID {
+					break
 				}
+				upTo = append(upTo, p.id)
+				checked++
 			}
 			if got := f.mirrored(t, upTo); len(got) != len(upTo) {
-				t.Fatalf("pass %d: cursor %v is ahead of the mirror: %d of %d records up to it mirrored", pass, cur, len(got), len(upTo))
+				t.Fatalf("pass %d: cursor %v is ahead of the mirror: %d of %d records it passed are mirrored", pass, cur, len(got), len(upTo))
 			}
 			_, _ = crashed, err
-			if len(upTo) == n {
+			if checked == n {
 				pullDone = true
 			}
 		}
@@ -252,10 +263,34 @@ func TestCrashDuringInitialPullWithEdits(t *testing.T) {
 		if got := f.mirrored(t, ids); len(got) != n {
 			t.Errorf("%d of %d Salesforce contacts mirrored", len(got), n)
 		}
+		missing, extra := 0, 0
 		for id := range ref {
 			if _, ok := links[id]; !ok {
-				t.Errorf("Salesforce contact %s not linked, but is in a clean run", id)
-				break
+				if missing++; missing <= 5 {
+					t.Errorf("Salesforce contact %s not linked, but is in a clean run", id)
+				}
+			}
+		}
+		for id := range links {
+			if !ref[id] {
+				if extra++; extra <= 5 {
+					t.Errorf("Salesforce contact %s linked, but is not in a clean run", id)
+				}
+			}
+		}
+		// No two local contacts share a match key: every contact was
+		// created from one Salesforce record, and records sharing a key
+		// are ambiguous.
+		owner := map[contactsync.Key]int64{}
+		dupKeys := 0
+		for _, c := range contacts {
+			for _, k := range c.Keys(initial.PhoneRegion) {
+				if other, dup := owner[k]; dup {
+					if dupKeys++; dupKeys <= 5 {
+						t.Errorf("contacts %d and %d share the %s key", other, c.ID, k.Kind)
+					}
+				}
+				owner[k] = c.ID
 			}
 		}
 		// Every local edit is in the org, and the local contact kept it.
