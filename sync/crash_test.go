@@ -74,9 +74,15 @@ func (f *fixture) mirrored(t *testing.T, ids []string) map[string]bool {
 }
 
 func TestCrashDuringInitialPullWithEdits(t *testing.T) {
+	// Full size in the normal suite (about 1.5 minutes a store on 2 busy
+	// cores); smaller with -short, and under the race detector, which
+	// multiplies its cost several times.
 	seeded, pageSize := 20000, 500
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		seeded, pageSize = 2000, 100
+	case raceEnabled:
+		seeded, pageSize = 5000, 250
 	}
 	forEachStore(t, func(t *testing.T, st *store.Store) {
 		start := time.Now()
