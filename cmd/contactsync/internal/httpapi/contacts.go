@@ -198,46 +198,37 @@ func (in contactInput) apply(c *contactsync.Contact) error {
 	return nil
 }
 
-func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkQuery(q, "email", "phone", "tag", "after", "limit"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := s.workspace(r)
+func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) error {
+	ws, err := s.workspaceRequest(r, "email", "phone", "tag", "after", "limit")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
+	q := r.URL.Query()
 	f := contactsync.ContactFilter{Limit: defaultPageSize}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPageSize || strings.TrimLeft(v, "0123456789") != "" {
-			s.writeError(w, r, errorf(http.StatusBadRequest, "invalid", "limit must be an integer from 1 to %d", maxPageSize))
-			return
+			return errorf(http.StatusBadRequest, "invalid", "limit must be an integer from 1 to %d", maxPageSize)
 		}
 		f.Limit = n
 	}
 	if v := q.Get("after"); v != "" {
 		id, err := parseID(v)
 		if err != nil {
-			s.writeError(w, r, errorf(http.StatusBadRequest, "invalid", "after must be a contact id"))
-			return
+			return errorf(http.StatusBadRequest, "invalid", "after must be a contact id")
 		}
 		f.AfterID = id
 	}
 	if v := q.Get("tag"); v != "" {
 		if err := checkText("tag", v, maxTagLen); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		f.Tag = v
 	}
 	if q.Has("email") || q.Has("phone") {
 		keys, err := s.filterKeys(r.Context(), ws, q.Get("email"), q.Get("phone"), q.Has("email"), q.Has("phone"))
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		f.Keys = keys
 	}
@@ -245,8 +236,7 @@ func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
 	f.Limit++ // one more tells whether there is a next page
 	cs, err := s.cfg.Store.ListContacts(r.Context(), ws, f)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	out := contactList{Contacts: []contactJSON{}}
 	if len(cs) > want {
@@ -256,13 +246,13 @@ func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	links, err := s.links(r.Context(), ws, cs)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	for _, c := range cs {
 		out.Contacts = append(out.Contacts, toContactJSON(c, links[c.ID]))
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // filterKeys normalizes the email and phone filters as match keys, using the
@@ -311,36 +301,32 @@ func (s *Server) links(ctx context.Context, ws string, cs []contactsync.Contact)
 	return out, nil
 }
 
-func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, ws string, status int, c contactsync.Contact) {
+// writeContact answers with c and its link.
+func (s *Server) writeContact(w http.ResponseWriter, r *http.Request, ws string, status int, c contactsync.Contact) error {
 	links, err := s.links(r.Context(), ws, []contactsync.Contact{c})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, status, toContactJSON(c, links[c.ID]))
+	return nil
 }
 
-func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) error {
 	ws, id, err := s.contactRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c, err := s.cfg.Store.Contact(r.Context(), ws, id)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	s.writeContact(w, r, ws, http.StatusOK, c)
+	return s.writeContact(w, r, ws, http.StatusOK, c)
 }
 
 // contactRequest returns the workspace and contact id of a request on
 // /api/v1/contacts/{id}…, refusing unknown query parameters.
 func (s *Server) contactRequest(r *http.Request) (string, int64, error) {
-	if err := checkQuery(r.URL.Query()); err != nil {
-		return "", 0, err
-	}
-	ws, err := s.workspace(r)
+	ws, err := s.workspaceRequest(r)
 	if err != nil {
 		return "", 0, err
 	}
@@ -351,70 +337,47 @@ func (s *Server) contactRequest(r *http.Request) (string, int64, error) {
 	return ws, id, nil
 }
 
-func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := s.workspace(r)
+func (s *Server) handleCreateContact(w http.ResponseWriter, r *http.Request) error {
+	ws, err := s.workspaceRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	b, err := s.readBody(w, r)
+	in, err := parseBody(s, w, r, parseContactInput)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	in, err := parseContactInput(b)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	c := contactsync.Contact{WorkspaceID: ws, Source: contactsync.SourceLocal}
 	if err := in.apply(&c); err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if c.FirstName == "" && c.LastName == "" && c.Email == "" && c.Phone == "" && c.MobilePhone == "" {
-		s.writeError(w, r, errorf(http.StatusBadRequest, "invalid", "a contact needs a name, an email or a phone"))
-		return
+		return errorf(http.StatusBadRequest, "invalid", "a contact needs a name, an email or a phone")
 	}
 	c, err = s.cfg.Store.CreateContact(r.Context(), ws, c)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.invalidate(r.Context(), ws, c)
 	w.Header().Set("Location", "/api/v1/contacts/"+strconv.FormatInt(c.ID, 10))
-	s.writeContact(w, r, ws, http.StatusCreated, c)
+	return s.writeContact(w, r, ws, http.StatusCreated, c)
 }
 
-func (s *Server) handlePatchContact(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handlePatchContact(w http.ResponseWriter, r *http.Request) error {
 	ws, id, err := s.contactRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	b, err := s.readBody(w, r)
+	in, err := parseBody(s, w, r, parseContactInput)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	in, err := parseContactInput(b)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if len(in.set) == 0 && !in.hasTags {
 		// Nothing to change: do not bump the version or enqueue a push.
 		c, err := s.cfg.Store.Contact(r.Context(), ws, id)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
-		s.writeContact(w, r, ws, http.StatusOK, c)
-		return
+		return s.writeContact(w, r, ws, http.StatusOK, c)
 	}
 	var before contactsync.Contact
 	c, err := s.cfg.Store.UpdateContact(r.Context(), ws, id, func(c *contactsync.Contact) error {
@@ -423,11 +386,10 @@ func (s *Server) handlePatchContact(w http.ResponseWriter, r *http.Request) {
 		return in.apply(c)
 	})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	s.invalidate(r.Context(), ws, before, c)
-	s.writeContact(w, r, ws, http.StatusOK, c)
+	return s.writeContact(w, r, ws, http.StatusOK, c)
 }
 
 // invalidate drops the match cache entries of the contacts' keys, before and

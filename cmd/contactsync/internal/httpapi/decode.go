@@ -35,6 +35,17 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return b, nil
 }
 
+// parseBody reads the request's JSON body (see readBody) and parses it with
+// parse.
+func parseBody[T any](s *Server, w http.ResponseWriter, r *http.Request, parse func([]byte) (T, error)) (T, error) {
+	b, err := s.readBody(w, r)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return parse(b)
+}
+
 // decodeObject parses b as one JSON object, keeping the raw value of each
 // member so callers can reject unknown fields, nulls and wrong types by name.
 func decodeObject(b []byte) (map[string]json.RawMessage, error) {

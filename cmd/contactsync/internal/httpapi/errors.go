@@ -101,6 +101,21 @@ func publicMessage(err error) string {
 	return strings.ToValidUTF8(msg, "?")
 }
 
+// apiFunc is a handler that returns its error instead of writing it, so that
+// every failure is answered in one place, through toError (as in WTF Dial's
+// http package).
+type apiFunc func(w http.ResponseWriter, r *http.Request) error
+
+// api adapts h: an error it returns is answered with writeError. A handler
+// that returns an error must not have written anything yet.
+func (s *Server) api(h apiFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
 // writeError answers with err in the wire format; 5xx errors are logged.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := toError(err)

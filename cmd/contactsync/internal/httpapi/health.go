@@ -17,12 +17,13 @@ type healthJSON struct {
 // handleHealthz says the process is alive. It checks nothing else: a
 // liveness probe that fails on a database outage would restart healthy
 // processes.
-func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, healthJSON{Status: "ok"})
+	return nil
 }
 
 // handleReadyz runs the Ready check: 200, or 503 not_ready with the reason.
-func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	ready := s.cfg.Ready
@@ -40,8 +41,11 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		if _, ok := bearerToken(r); ok && s.authenticate(r) == nil {
 			msg = publicMessage(err)
 		}
+		// Written here, not returned: the failure is logged above, at
+		// warning level, without the 5xx error log of s.api.
 		writeError(w, r, errorf(http.StatusServiceUnavailable, "not_ready", "%s", msg))
-		return
+		return nil
 	}
 	writeJSON(w, http.StatusOK, healthJSON{Status: "ready"})
+	return nil
 }

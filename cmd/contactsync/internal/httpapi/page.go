@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"mime"
@@ -84,21 +85,15 @@ func wsQuery(ws string) string {
 
 // handlePage shows the admin page, or the login form when the browser has no
 // session.
-func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if err := checkQuery(q, "msg"); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := s.workspace(r)
+func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) error {
+	ws, err := s.workspaceRequest(r, "msg")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	v := pageView{Workspace: ws, Query: wsQuery(ws), AuthOn: s.cfg.AdminToken != "", Flash: flashes[q.Get("msg")]}
+	v := pageView{Workspace: ws, Query: wsQuery(ws), AuthOn: s.cfg.AdminToken != "", Flash: flashes[r.URL.Query().Get("msg")]}
 	if err := s.authenticate(r); err != nil {
 		s.render(w, http.StatusOK, "login.html", v)
-		return
+		return nil
 	}
 	v.CSRF = s.csrfToken(r)
 	st, err := s.status(r.Context(), ws)
@@ -109,7 +104,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Error = e.Message
 		s.render(w, e.Status, "admin.html", v)
-		return
+		return nil
 	}
 	v.Status = st
 	on := map[string]bool{"auto_create": st.Settings.AutoCreate, "add_tag": st.Settings.AddTag, "include_bulk_import": st.Settings.IncludeBulkImport}
@@ -117,6 +112,7 @@ func (s *Server) handlePage(w http.ResponseWriter, r *http.Request) {
 		v.Toggles = append(v.Toggles, toggleView{Name: t.Name, Label: t.Label, Help: t.Help, On: on[t.Name]})
 	}
 	s.render(w, http.StatusOK, "admin.html", v)
+	return nil
 }
 
 // parseForm reads a small urlencoded form body.
@@ -129,6 +125,33 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusBadRequest, "invalid", "malformed form")
 	}
 	return nil
+}
+
+// checkForm reads a form posted by the admin page and checks its CSRF token.
+func (s *Server) checkForm(w http.ResponseWriter, r *http.Request) error {
+	if err := s.parseForm(w, r); err != nil {
+		return err
+	}
+	return s.checkCSRF(r)
+}
+
+// pageFunc handles a form post of the admin page about workspace ws. It
+// returns its error instead of writing it; see page.
+type pageFunc func(w http.ResponseWriter, r *http.Request, ws string) error
+
+// page adapts h: a bad workspace is answered in JSON, like every API
+// request, and an error h returns is shown as an HTML page with a way back.
+func (s *Server) page(h pageFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ws, err := s.workspace(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := h(w, r, ws); err != nil {
+			s.pageError(w, r, ws, err)
+		}
+	}
 }
 
 // pageError shows a failed form post as an HTML page with a way back.
@@ -151,60 +174,39 @@ func (s *Server) redirectPage(w http.ResponseWriter, r *http.Request, ws, msg st
 // handleLogin checks the token typed into the login form and starts a
 // session: an HttpOnly, SameSite=Strict cookie holding an expiring HMAC, not
 // the token.
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request, ws string) error {
 	if err := s.parseForm(w, r); err != nil {
-		s.pageError(w, r, ws, err)
-		return
+		return err
 	}
 	if !sameOrigin(r) {
-		s.pageError(w, r, ws, errorf(http.StatusForbidden, "cross_origin", "cross-origin logins are refused"))
-		return
+		return errorf(http.StatusForbidden, "cross_origin", "cross-origin logins are refused")
 	}
 	if s.cfg.AdminToken == "" {
 		s.redirectPage(w, r, ws, "")
-		return
+		return nil
 	}
 	if !tokenEqual(r.PostFormValue("token"), s.cfg.AdminToken) {
 		s.render(w, http.StatusUnauthorized, "login.html", pageView{Workspace: ws, Query: wsQuery(ws), AuthOn: true, Error: "That token is not valid."})
-		return
+		return nil
 	}
 	s.setSessionCookie(w, r, s.newSession(), int(sessionTTL/time.Second))
 	s.redirectPage(w, r, ws, "")
+	return nil
 }
 
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, ws string) error {
 	if !sameOrigin(r) {
-		s.pageError(w, r, ws, errorf(http.StatusForbidden, "cross_origin", "cross-origin form posts are refused"))
-		return
+		return errorf(http.StatusForbidden, "cross_origin", "cross-origin form posts are refused")
 	}
 	s.setSessionCookie(w, r, "", -1)
 	s.redirectPage(w, r, ws, "logged_out")
+	return nil
 }
 
-// handlePageSettings flips one toggle from the page's forms.
-func (s *Server) handlePageSettings(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.parseForm(w, r); err != nil {
-		s.pageError(w, r, ws, err)
-		return
-	}
-	if err := s.checkCSRF(r); err != nil {
-		s.pageError(w, r, ws, err)
-		return
+// handlePageSettings flips one of the page's toggles.
+func (s *Server) handlePageSettings(w http.ResponseWriter, r *http.Request, ws string) error {
+	if err := s.checkForm(w, r); err != nil {
+		return err
 	}
 	name := r.PostFormValue("setting")
 	var value bool
@@ -213,8 +215,7 @@ func (s *Server) handlePageSettings(w http.ResponseWriter, r *http.Request) {
 		value = true
 	case "false":
 	default:
-		s.pageError(w, r, ws, errorf(http.StatusBadRequest, "invalid", "value must be true or false"))
-		return
+		return errorf(http.StatusBadRequest, "invalid", "value must be true or false")
 	}
 	var set func(*contactsync.Settings)
 	switch name {
@@ -225,46 +226,35 @@ func (s *Server) handlePageSettings(w http.ResponseWriter, r *http.Request) {
 	case "include_bulk_import":
 		set = func(st *contactsync.Settings) { st.IncludeBulkImport = value }
 	default:
-		s.pageError(w, r, ws, errorf(http.StatusBadRequest, "invalid", "unknown setting %q", name))
-		return
+		return errorf(http.StatusBadRequest, "invalid", "unknown setting %q", name)
 	}
-	_, err = s.updateSettings(r.Context(), ws, "admin page", func(st *contactsync.Settings) error {
+	_, err := s.updateSettings(r.Context(), ws, "admin page", func(st *contactsync.Settings) error {
 		set(st)
 		return st.Validate()
 	})
 	if err != nil {
-		s.pageError(w, r, ws, err)
-		return
+		return err
 	}
 	s.redirectPage(w, r, ws, "saved")
+	return nil
 }
 
 // handlePageSync is the page's "Sync now" button.
-func (s *Server) handlePageSync(w http.ResponseWriter, r *http.Request) {
-	ws, err := s.workspace(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.parseForm(w, r); err != nil {
-		s.pageError(w, r, ws, err)
-		return
-	}
-	if err := s.checkCSRF(r); err != nil {
-		s.pageError(w, r, ws, err)
-		return
+func (s *Server) handlePageSync(w http.ResponseWriter, r *http.Request, ws string) error {
+	if err := s.checkForm(w, r); err != nil {
+		return err
 	}
 	if _, err := s.cfg.Store.Workspace(r.Context(), ws); err != nil {
-		s.pageError(w, r, ws, err)
-		return
+		return err
 	}
-	if err := s.startSync(ws, contactsync.Options{}); err != nil {
-		if err == errSyncRunning {
-			s.redirectPage(w, r, ws, "sync_running")
-			return
-		}
-		s.pageError(w, r, ws, err)
-		return
+	err := s.startSync(ws, contactsync.Options{})
+	if errors.Is(err, errSyncRunning) {
+		s.redirectPage(w, r, ws, "sync_running")
+		return nil
+	}
+	if err != nil {
+		return err
 	}
 	s.redirectPage(w, r, ws, "sync_started")
+	return nil
 }

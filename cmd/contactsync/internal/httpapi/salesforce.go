@@ -126,20 +126,17 @@ type salesforceFieldsJSON struct {
 // handleSalesforceFields answers with the linked Salesforce Contact's live
 // fields. X-Cache says HIT or MISS and Age how old a cached answer is; a
 // request with Cache-Control: no-cache reads through.
-func (s *Server) handleSalesforceFields(w http.ResponseWriter, r *http.Request) {
+func (s *Server) handleSalesforceFields(w http.ResponseWriter, r *http.Request) error {
 	ws, id, err := s.contactRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if s.cfg.Reader == nil {
-		s.writeError(w, r, errorf(http.StatusNotImplemented, "not_configured", "no Salesforce reader is configured"))
-		return
+		return errorf(http.StatusNotImplemented, "not_configured", "no Salesforce reader is configured")
 	}
 	sfID, err := s.linkedID(r.Context(), ws, id)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	key := ws + "\x00" + sfID
 	now := s.cfg.Now()
@@ -150,8 +147,7 @@ func (s *Server) handleSalesforceFields(w http.ResponseWriter, r *http.Request) 
 	if !hit {
 		fields, err := s.cfg.Reader.ReadContact(r.Context(), ws, sfID)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		entry = cachedFields{fields: fields, fetchedAt: now}
 		s.cache.lru.Add(key, entry)
@@ -165,6 +161,7 @@ func (s *Server) handleSalesforceFields(w http.ResponseWriter, r *http.Request) 
 	age := max(now.Sub(entry.fetchedAt), 0)
 	w.Header().Set("Age", strconv.Itoa(int(age/time.Second)))
 	writeJSON(w, http.StatusOK, salesforceFieldsJSON{SalesforceID: sfID, Fields: entry.fields, FetchedAt: entry.fetchedAt.UTC()})
+	return nil
 }
 
 // linkedID returns the Salesforce id the contact is linked to: ErrNotFound
@@ -206,42 +203,42 @@ func checkOverrides(fields map[string]string) error {
 	return nil
 }
 
-func (s *Server) handleCreateLead(w http.ResponseWriter, r *http.Request) {
-	s.convert(w, r, "lead", func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
+// checkConversion checks a Lead or Case body: the short text fields, the
+// description and the field overrides.
+func checkConversion(short map[string]string, description string, overrides map[string]string) error {
+	for name, v := range short {
+		if err := checkText(name, v, maxFieldLen); err != nil {
+			return err
+		}
+	}
+	if err := checkText(contactsync.AttrDescription, description, maxDescLen); err != nil {
+		return err
+	}
+	return checkOverrides(overrides)
+}
+
+func (s *Server) handleCreateLead(w http.ResponseWriter, r *http.Request) error {
+	return s.convert(w, r, "lead", func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
 		var in contactsync.LeadInput
 		if err := decodeOptional(b, &in); err != nil {
 			return "", err
 		}
-		for name, v := range map[string]string{"company": in.Company, "title": in.Title, "lead_source": in.LeadSource} {
-			if err := checkText(name, v, maxFieldLen); err != nil {
-				return "", err
-			}
-		}
-		if err := checkText(contactsync.AttrDescription, in.Description, maxDescLen); err != nil {
-			return "", err
-		}
-		if err := checkOverrides(in.Fields); err != nil {
+		short := map[string]string{"company": in.Company, "title": in.Title, "lead_source": in.LeadSource}
+		if err := checkConversion(short, in.Description, in.Fields); err != nil {
 			return "", err
 		}
 		return s.cfg.Converter.CreateLead(ctx, ws, id, in)
 	})
 }
 
-func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
-	s.convert(w, r, "case", func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
+func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) error {
+	return s.convert(w, r, "case", func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
 		var in contactsync.CaseInput
 		if err := decodeOptional(b, &in); err != nil {
 			return "", err
 		}
-		for name, v := range map[string]string{"subject": in.Subject, "origin": in.Origin, "status": in.Status, "priority": in.Priority} {
-			if err := checkText(name, v, maxFieldLen); err != nil {
-				return "", err
-			}
-		}
-		if err := checkText(contactsync.AttrDescription, in.Description, maxDescLen); err != nil {
-			return "", err
-		}
-		if err := checkOverrides(in.Fields); err != nil {
+		short := map[string]string{"subject": in.Subject, "origin": in.Origin, "status": in.Status, "priority": in.Priority}
+		if err := checkConversion(short, in.Description, in.Fields); err != nil {
 			return "", err
 		}
 		return s.cfg.Converter.CreateCase(ctx, ws, id, in)
@@ -259,39 +256,33 @@ func decodeOptional(b []byte, v any) error {
 // convert runs a Lead or Case creation under the request's Idempotency-Key:
 // a repeated key with the same body gets the first answer without a second
 // Salesforce call; the same key with another body is refused.
-func (s *Server) convert(w http.ResponseWriter, r *http.Request, kind string, create func(ctx context.Context, ws string, id int64, body []byte) (string, error)) {
+func (s *Server) convert(w http.ResponseWriter, r *http.Request, kind string, create func(ctx context.Context, ws string, id int64, body []byte) (string, error)) error {
 	ws, id, err := s.contactRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	if s.cfg.Converter == nil {
-		s.writeError(w, r, errorf(http.StatusNotImplemented, "not_configured", "no Salesforce converter is configured"))
-		return
+		return errorf(http.StatusNotImplemented, "not_configured", "no Salesforce converter is configured")
 	}
 	var body []byte
 	if r.ContentLength != 0 {
 		if body, err = s.readBody(w, r); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		sfID, err := create(r.Context(), ws, id, body)
-		s.answerCreated(w, r, sfID, err)
-		return
+		return answerCreated(w, sfID, err)
 	}
 	if len(key) > 255 || !printableASCII(key) {
-		s.writeError(w, r, errorf(http.StatusBadRequest, "invalid", "Idempotency-Key must be 1 to 255 printable ASCII characters"))
-		return
+		return errorf(http.StatusBadRequest, "invalid", "Idempotency-Key must be 1 to 255 printable ASCII characters")
 	}
 	scope := fmt.Sprintf("%s\x00%s\x00%d\x00%s", ws, kind, id, key)
 	for {
 		e, owner, err := s.idem.begin(r.Context(), scope, fingerprint(body))
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if !owner {
 			if e == nil {
@@ -299,21 +290,21 @@ func (s *Server) convert(w http.ResponseWriter, r *http.Request, kind string, cr
 			}
 			w.Header().Set("Idempotent-Replayed", "true")
 			writeJSON(w, http.StatusCreated, createdJSON{ID: e.id})
-			return
+			return nil
 		}
 		sfID, err := create(r.Context(), ws, id, body)
 		s.idem.finish(scope, e, sfID, err)
-		s.answerCreated(w, r, sfID, err)
-		return
+		return answerCreated(w, sfID, err)
 	}
 }
 
-func (s *Server) answerCreated(w http.ResponseWriter, r *http.Request, sfID string, err error) {
+// answerCreated answers 201 with the new record's id, or returns err.
+func answerCreated(w http.ResponseWriter, sfID string, err error) error {
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, createdJSON{ID: sfID})
+	return nil
 }
 
 func printableASCII(s string) bool {

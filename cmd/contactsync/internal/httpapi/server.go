@@ -142,7 +142,8 @@ func (s *Server) Handler() http.Handler { return s }
 
 func (s *Server) routes() {
 	mux := http.NewServeMux()
-	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, h) }
+	api := func(pattern string, h apiFunc) { mux.Handle(pattern, s.api(h)) }
+	page := func(pattern string, h pageFunc) { mux.Handle(pattern, s.page(h)) }
 
 	api("GET /healthz", s.handleHealthz)
 	api("GET /readyz", s.handleReadyz)
@@ -163,13 +164,13 @@ func (s *Server) routes() {
 	api("POST /api/v1/contacts/{id}/salesforce/cases", s.handleCreateCase)
 
 	api("GET /admin/{$}", s.handlePage)
-	api("GET /admin", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /admin", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
 	})
-	api("POST /admin/login", s.handleLogin)
-	api("POST /admin/logout", s.handleLogout)
-	api("POST /admin/settings", s.handlePageSettings)
-	api("POST /admin/sync", s.handlePageSync)
+	page("POST /admin/login", s.handleLogin)
+	page("POST /admin/logout", s.handleLogout)
+	page("POST /admin/settings", s.handlePageSettings)
+	page("POST /admin/sync", s.handlePageSync)
 	s.mux = mux
 }
 
@@ -240,6 +241,15 @@ func (s *Server) workspace(r *http.Request) (string, error) {
 		return "", errorf(http.StatusBadRequest, "invalid", "workspace must be 1 to 64 letters, digits, '.', '_' or '-'")
 	}
 	return ws, nil
+}
+
+// workspaceRequest refuses query parameters other than allowed (see
+// checkQuery) and returns the request's workspace.
+func (s *Server) workspaceRequest(r *http.Request, allowed ...string) (string, error) {
+	if err := checkQuery(r.URL.Query(), allowed...); err != nil {
+		return "", err
+	}
+	return s.workspace(r)
 }
 
 // statusWriter remembers the status code for metrics.

@@ -128,50 +128,34 @@ func parseSettingsPatch(b []byte) (func(*contactsync.Settings) error, error) {
 	}, nil
 }
 
-func (s *Server) handleGetSettings(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := s.workspace(r)
+func (s *Server) handleGetSettings(w http.ResponseWriter, r *http.Request) error {
+	ws, err := s.workspaceRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	wsp, err := s.cfg.Store.Workspace(r.Context(), ws)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toSettingsJSON(wsp.Settings))
+	return nil
 }
 
-func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := s.workspace(r)
+func (s *Server) handlePatchSettings(w http.ResponseWriter, r *http.Request) error {
+	ws, err := s.workspaceRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
-	b, err := s.readBody(w, r)
+	fn, err := parseBody(s, w, r, parseSettingsPatch)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	fn, err := parseSettingsPatch(b)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	after, err := s.updateSettings(r.Context(), ws, "admin api", fn)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, toSettingsJSON(after))
+	return nil
 }
 
 // updateSettings applies fn in the store and audit-logs what changed. The

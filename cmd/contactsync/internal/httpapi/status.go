@@ -146,20 +146,15 @@ func (s *Server) usage(ctx context.Context, ws string) *apiUsageJSON {
 	return &apiUsageJSON{Used: u.Used, Max: u.Max, Share: float64(u.Used) / float64(u.Max), Paused: u.Paused}
 }
 
-func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
-	if err := checkQuery(r.URL.Query()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ws, err := s.workspace(r)
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) error {
+	ws, err := s.workspaceRequest(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	st, err := s.status(r.Context(), ws)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, st)
+	return nil
 }

@@ -24,26 +24,18 @@ type syncFailed struct {
 
 // handleSync starts a pass (a backfill pass when backfill) for the
 // workspace: 202 at once, or with ?wait=true the run summary when it ends.
-func (s *Server) handleSync(backfill bool) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if err := checkQuery(q, "wait"); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		wait, err := parseBool("wait", q.Get("wait"))
+func (s *Server) handleSync(backfill bool) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ws, err := s.workspaceRequest(r, "wait")
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
-		ws, err := s.workspace(r)
+		wait, err := parseBool("wait", r.URL.Query().Get("wait"))
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if _, err := s.cfg.Store.Workspace(r.Context(), ws); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		opts := contactsync.Options{Backfill: backfill}
 		if wait {
@@ -58,16 +50,16 @@ func (s *Server) handleSync(backfill bool) http.HandlerFunc {
 					body.Run = &sum
 				}
 				writeJSON(w, e.Status, body)
-				return
+				return nil
 			}
 			writeJSON(w, http.StatusOK, sum)
-			return
+			return nil
 		}
 		if err := s.startSync(ws, opts); err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusAccepted, syncStarted{Status: "started", Workspace: ws, Backfill: backfill})
+		return nil
 	}
 }
 
