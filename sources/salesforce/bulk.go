@@ -230,7 +230,7 @@ func readBulkResults(resp *http.Response, pageSize int, fn func([]contactsync.Sa
 		}
 		c := contactsync.SalesforceContact{Fields: make(map[string]string, len(cols))}
 		for i, v := range rec {
-			setContactColumn(&c, cols[i], v)
+			setContactField(&c, cols[i], v, parseBulkDateTime) // CSV writes null as ""
 		}
 		page = append(page, c)
 		n++
@@ -252,28 +252,6 @@ func readBulkResults(resp *http.Response, pageSize int, fn func([]contactsync.Sa
 		}
 	}
 	return nil
-}
-
-// setContactColumn stores one CSV column the way contactRow stores the same
-// JSON field: system fields in their typed places, the rest in Fields.
-// Bulk CSV writes null as an empty value, which is Fields' null too.
-func setContactColumn(c *contactsync.SalesforceContact, col, val string) {
-	switch col {
-	case contactsync.FieldID:
-		c.ID = val
-	case contactsync.FieldCreatedByID:
-		c.CreatedByID = val
-	case contactsync.FieldMasterRecordID:
-		c.MasterRecordID = val
-	case contactsync.FieldIsDeleted:
-		c.IsDeleted = val == "true"
-	case contactsync.FieldCreatedDate:
-		c.CreatedDate = parseBulkDateTime(val)
-	case contactsync.FieldSystemModstamp:
-		c.SystemModstamp = parseBulkDateTime(val)
-	default:
-		c.Fields[col] = val
-	}
 }
 
 // parseBulkDateTime reads Bulk CSV's datetimes (2024-01-02T03:04:05.000Z)

@@ -61,25 +61,33 @@ func (s *scanner) contact(c *contactsync.SalesforceContact) {
 		if nested {
 			continue // attributes, or a relationship we do not map
 		}
-		switch key {
-		case contactsync.FieldID:
-			c.ID = val
-		case contactsync.FieldCreatedByID:
-			c.CreatedByID = val
-		case contactsync.FieldMasterRecordID:
-			c.MasterRecordID = val
-		case contactsync.FieldIsDeleted:
-			c.IsDeleted = val == "true"
-		case contactsync.FieldCreatedDate:
-			c.CreatedDate = parseDateTime(val)
-		case contactsync.FieldSystemModstamp:
-			c.SystemModstamp = parseDateTime(val)
-		default:
-			if isNull {
-				val = ""
-			}
-			c.Fields[key] = val
+		if isNull {
+			val = ""
 		}
+		setContactField(c, key, val, parseDateTime)
+	}
+}
+
+// setContactField stores one field of a Contact read from Salesforce: system
+// fields in their typed places, the rest in Fields (where "" is null). The
+// REST reader and the Bulk CSV reader share it so both map a record alike;
+// parseTime reads the datetime form of each.
+func setContactField(c *contactsync.SalesforceContact, name, val string, parseTime func(string) time.Time) {
+	switch name {
+	case contactsync.FieldID:
+		c.ID = val
+	case contactsync.FieldCreatedByID:
+		c.CreatedByID = val
+	case contactsync.FieldMasterRecordID:
+		c.MasterRecordID = val
+	case contactsync.FieldIsDeleted:
+		c.IsDeleted = val == "true"
+	case contactsync.FieldCreatedDate:
+		c.CreatedDate = parseTime(val)
+	case contactsync.FieldSystemModstamp:
+		c.SystemModstamp = parseTime(val)
+	default:
+		c.Fields[name] = val
 	}
 }
 
