@@ -78,20 +78,28 @@ func (s *Source) Changes(ctx context.Context, q contactsync.ChangesQuery, fn fun
 	}
 	opts := QueryOptions{All: true, BatchSize: min(max(size, 200), 2000)}
 	var fnErr error
-	err := s.c.queryPages(ctx, changesSOQL(q), opts, func(body io.Reader) (string, error) {
-		page, next, err := readContactPage(body)
-		if err != nil {
-			return "", err
-		}
-		// batchSize is a hint: never hand the engine more than it asked.
-		for len(page) > 0 {
-			n := min(size, len(page))
-			if fnErr = fn(contactsync.ChangesPage{Records: page[:n:n]}); fnErr != nil {
-				return "", errStop
+	err := pipelined(ctx, func(emit func(contactsync.ChangesPage) error) error {
+		return s.c.queryPages(ctx, changesSOQL(q), opts, func(body io.Reader) (string, error) {
+			page, next, err := readContactPage(body)
+			if err != nil {
+				return "", err
 			}
-			page = page[n:]
+			// batchSize is a hint: never hand the engine more than it asked.
+			for len(page) > 0 {
+				n := min(size, len(page))
+				if err := emit(contactsync.ChangesPage{Records: page[:n:n]}); err != nil {
+					return "", err
+				}
+				page = page[n:]
+			}
+			return next, nil
+		})
+	}, func(p contactsync.ChangesPage) error {
+		if err := fn(p); err != nil {
+			fnErr = err
+			return err
 		}
-		return next, nil
+		return nil
 	})
 	if fnErr != nil {
 		return fnErr
@@ -129,9 +137,13 @@ func (s *Source) bulkChanges(ctx context.Context, q contactsync.ChangesQuery, si
 	since := q.Since
 	var fnErr error
 	opts := BulkOptions{All: true, PageSize: size, OnCreate: func(_ string, t time.Time) { created = t }}
-	err = s.c.BulkQuery(ctx, bulkSOQL(q), opts, func(recs []contactsync.SalesforceContact) error {
-		delivered = true
-		fnErr = fn(contactsync.ChangesPage{Records: recs, Cursor: &since})
+	err = pipelined(ctx, func(emit func(contactsync.ChangesPage) error) error {
+		return s.c.BulkQuery(ctx, bulkSOQL(q), opts, func(recs []contactsync.SalesforceContact) error {
+			delivered = true
+			return emit(contactsync.ChangesPage{Records: recs, Cursor: &since})
+		})
+	}, func(p contactsync.ChangesPage) error {
+		fnErr = fn(p)
 		return fnErr
 	})
 	if fnErr != nil {
