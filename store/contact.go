@@ -159,7 +159,8 @@ func (s *Store) contactsByID(db *gorm.DB, ws string, ids []int64, forUpdate bool
 	}
 	for _, chunk := range chunks(s, ids, 1) {
 		var rows []contactRow
-		if err := db.Raw("SELECT "+contactCols+" FROM contacts WHERE workspace_id = ? AND id IN ?"+lock, ws, chunk).Scan(&rows).Error; err != nil {
+		cond, arg := s.inInt64s("id", chunk)
+		if err := db.Raw("SELECT "+contactCols+" FROM contacts WHERE workspace_id = ? AND "+cond+lock, ws, arg).Scan(&rows).Error; err != nil {
 			return nil, wrap("read contacts", err)
 		}
 		if err := s.fillContacts(db, ws, rows, out); err != nil {
@@ -182,7 +183,8 @@ func (s *Store) fillContacts(db *gorm.DB, ws string, rows []contactRow, out map[
 		ContactID int64
 		Tag       string
 	}
-	if err := db.Raw("SELECT contact_id, tag FROM contact_tags WHERE workspace_id = ? AND contact_id IN ? ORDER BY contact_id, position, tag", ws, ids).Scan(&tags).Error; err != nil {
+	cond, arg := s.inInt64s("contact_id", ids)
+	if err := db.Raw("SELECT contact_id, tag FROM contact_tags WHERE workspace_id = ? AND "+cond+" ORDER BY contact_id, position, tag", ws, arg).Scan(&tags).Error; err != nil {
 		return wrap("read tags", err)
 	}
 	byContact := make(map[int64][]string, len(rows))
@@ -214,7 +216,7 @@ func (s *Store) ListContacts(ctx context.Context, ws string, f contactsync.Conta
 	q := "SELECT " + contactCols + " FROM contacts WHERE workspace_id = ? AND id > ?"
 	args := []any{ws, f.AfterID}
 	if len(f.Keys) > 0 {
-		cond, kargs := keyCondition(f.Keys)
+		cond, kargs := s.keyCondition(f.Keys)
 		q += " AND id IN (SELECT contact_id FROM contact_keys WHERE workspace_id = ? AND (" + cond + "))"
 		args = append(append(args, ws), kargs...)
 	}

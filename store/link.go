@@ -74,7 +74,17 @@ func (s *Store) LinksByContact(ctx context.Context, ws string, ids []int64) (map
 
 func (s *Store) links(db *gorm.DB, col, ws string, ids any) ([]contactsync.Link, error) {
 	var rows []linkRow
-	if err := db.Raw("SELECT "+linkCols+" FROM links WHERE workspace_id = ? AND "+col+" IN ?", ws, ids).Scan(&rows).Error; err != nil {
+	var cond string
+	var arg any
+	switch ids := ids.(type) {
+	case []string:
+		cond, arg = s.inStrings(col, ids)
+	case []int64:
+		cond, arg = s.inInt64s(col, ids)
+	default:
+		return nil, fmt.Errorf("read links: unsupported ids %T", ids)
+	}
+	if err := db.Raw("SELECT "+linkCols+" FROM links WHERE workspace_id = ? AND "+cond, ws, arg).Scan(&rows).Error; err != nil {
 		return nil, wrap("read links", err)
 	}
 	out := make([]contactsync.Link, len(rows))

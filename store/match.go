@@ -12,8 +12,9 @@ import (
 )
 
 // keyCondition returns a condition on kind and value columns matching any of
-// keys, grouped by kind so each group is one indexed IN list.
-func keyCondition(keys []contactsync.Key) (string, []any) {
+// keys, grouped by kind so each group is one indexed IN list (one array on
+// Postgres, see inStrings).
+func (s *Store) keyCondition(keys []contactsync.Key) (string, []any) {
 	byKind := map[contactsync.KeyKind][]string{}
 	var kinds []contactsync.KeyKind
 	for _, k := range keys {
@@ -25,8 +26,9 @@ func keyCondition(keys []contactsync.Key) (string, []any) {
 	parts := make([]string, 0, len(kinds))
 	args := make([]any, 0, 2*len(kinds))
 	for _, kind := range kinds {
-		parts = append(parts, "(kind = ? AND value IN ?)")
-		args = append(args, string(kind), byKind[kind])
+		cond, arg := s.inStrings("value", byKind[kind])
+		parts = append(parts, "(kind = ? AND "+cond+")")
+		args = append(args, string(kind), arg)
 	}
 	return strings.Join(parts, " OR "), args
 }
@@ -43,7 +45,7 @@ func (s *Store) findMatches(db *gorm.DB, ws string, keys []contactsync.Key) (map
 		if len(chunk) == 0 {
 			continue
 		}
-		cond, args := keyCondition(chunk)
+		cond, args := s.keyCondition(chunk)
 		var rows []struct {
 			Kind      string
 			Value     string
@@ -71,7 +73,7 @@ func (s *Store) MirrorMatches(ctx context.Context, ws string, keys []contactsync
 		if len(chunk) == 0 {
 			continue
 		}
-		cond, args := keyCondition(chunk)
+		cond, args := s.keyCondition(chunk)
 		var rows []struct {
 			Kind  string
 			Value string

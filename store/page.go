@@ -64,7 +64,8 @@ func (s *Store) unlink(tx *gorm.DB, ws string, ids []string) error {
 		if len(chunk) == 0 {
 			continue
 		}
-		if err := tx.Exec("DELETE FROM links WHERE workspace_id = ? AND salesforce_id IN ?", ws, chunk).Error; err != nil {
+		cond, arg := s.inStrings("salesforce_id", chunk)
+		if err := tx.Exec("DELETE FROM links WHERE workspace_id = ? AND "+cond, ws, arg).Error; err != nil {
 			return wrap("unlink", err)
 		}
 	}
