@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -22,6 +24,26 @@ import (
 // not built yet.
 func childSync(ctx context.Context) error {
 	env := os.Getenv
+	if path := env("SYNCBENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if path := env("SYNCBENCH_MEMPROFILE"); path != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer func() {
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	key, err := hex.DecodeString(env("CONTACTSYNC_SECRET_KEY"))
 	if err != nil {
 		return fmt.Errorf("CONTACTSYNC_SECRET_KEY: %w", err)

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -36,6 +37,7 @@ type config struct {
 	pushes    int
 	bin       string
 	keep      bool
+	profile   string
 }
 
 func main() {
@@ -67,11 +69,12 @@ func run(args []string, stdout io.Writer) error {
 	pushes := fs.Int("pushes", 10000, "local edits pushed by the push scenario")
 	out := fs.String("o", "", "also write the Markdown table to this file")
 	keep := fs.Bool("keep", false, "keep the build directory and the databases")
+	profile := fs.String("profile", "", "write CPU and allocation profiles of each initial pull into this `dir` (runs the pass with -driver internal, which can profile itself)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c := config{backends: split(*backends), paths: split(*paths), scenarios: map[string]bool{},
-		pgURL: cfgPG, driver: *driver, changes: *changes, pushes: *pushes, keep: *keep}
+		pgURL: cfgPG, driver: *driver, changes: *changes, pushes: *pushes, keep: *keep, profile: *profile}
 	for _, s := range split(*scen) {
 		c.scenarios[s] = true
 	}
@@ -236,7 +239,14 @@ func (b *bench) scenario(ctx context.Context, db string, size int, path string, 
 		if err != nil {
 			return measurement{}, err
 		}
-		m, err := runSync(ctx, b.argv(), env)
+		argv, penv := b.argv(), env
+		if b.c.profile != "" && strings.HasPrefix(name, "initial") {
+			base := filepath.Join(b.c.profile, fmt.Sprintf("%s-%s-%d", db, path, size))
+			argv = []string{filepath.Join(b.dir, "syncbench"), "-child-sync"}
+			penv = append(slices.Clip(env), "SYNCBENCH_CPUPROFILE="+base+".cpu.pprof", "SYNCBENCH_MEMPROFILE="+base+".alloc.pprof")
+			note = strings.TrimSpace(note + " profiled (internal driver)")
+		}
+		m, err := runSync(ctx, argv, penv)
 		if err != nil {
 			return m, err
 		}
