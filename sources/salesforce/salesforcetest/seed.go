@@ -97,133 +97,70 @@ func usPhone(r *rand.Rand) string {
 	return fmt.Sprintf("(%s) %s-%s", area, ex, line)
 }
 
+// The phone functions below pick one of the ways people write a number of
+// that country. Each draws the digits first, then the format, so that a seed
+// always gives the same org.
+
 func ukPhone(r *rand.Rand) string {
 	if r.IntN(2) == 0 {
 		n := digits(r, 6)
-		switch r.IntN(4) {
-		case 0:
-			return "07700 " + n
-		case 1:
-			return "+447700" + n
-		case 2:
-			return "0044 7700 " + n
-		}
-		return "+44 7700 " + n[:3] + " " + n[3:]
+		return pick(r, []string{"07700 " + n, "+447700" + n, "0044 7700 " + n, "+44 7700 " + n[:3] + " " + n[3:]})
 	}
 	n := digits(r, 4)
-	switch r.IntN(4) {
-	case 0:
-		return "020 7946 " + n
-	case 1:
-		return "+44 (0)20 7946 " + n
-	case 2:
-		return "(020) 7946-" + n
-	}
-	return "+44 20 7946 " + n
+	return pick(r, []string{"020 7946 " + n, "+44 (0)20 7946 " + n, "(020) 7946-" + n, "+44 20 7946 " + n})
 }
 
 func dePhone(r *rand.Rand) string {
 	if r.IntN(3) == 0 {
 		n := digits(r, 8)
-		if r.IntN(2) == 0 {
-			return "+49 151 " + n
-		}
-		return "0151 " + n
+		return pick(r, []string{"+49 151 " + n, "0151 " + n})
 	}
 	n := digits(r, 6)
-	switch r.IntN(5) {
-	case 0:
-		return "030 " + n
-	case 1:
-		return "030/" + n
-	case 2:
-		return "0049 30 " + n
-	case 3:
-		return "+49 (0)30 " + n
-	}
-	return "+49 30 " + n
+	return pick(r, []string{"030 " + n, "030/" + n, "0049 30 " + n, "+49 (0)30 " + n, "+49 30 " + n})
 }
 
 func frPhone(r *rand.Rand) string {
 	lead := pick(r, []string{"1", "6", "7", "4"})
 	p := []string{digits(r, 2), digits(r, 2), digits(r, 2), digits(r, 2)}
-	switch r.IntN(4) {
-	case 0:
-		return "0" + lead + " " + strings.Join(p, " ")
-	case 1:
-		return "0" + lead + "." + strings.Join(p, ".")
-	case 2:
-		return "+33" + lead + strings.Join(p, "")
-	}
-	return "+33 " + lead + " " + strings.Join(p, " ")
+	return pick(r, []string{
+		"0" + lead + " " + strings.Join(p, " "),
+		"0" + lead + "." + strings.Join(p, "."),
+		"+33" + lead + strings.Join(p, ""),
+		"+33 " + lead + " " + strings.Join(p, " "),
+	})
 }
 
 func brPhone(r *rand.Rand) string {
 	ddd := pick(r, []string{"11", "21", "31", "41", "51"})
 	if r.IntN(2) == 0 {
 		a, b := "9"+digits(r, 4), digits(r, 4)
-		switch r.IntN(3) {
-		case 0:
-			return "(" + ddd + ") " + a + "-" + b
-		case 1:
-			return "+55 " + ddd + " " + a + "-" + b
-		}
-		return "+55" + ddd + a + b
+		return pick(r, []string{"(" + ddd + ") " + a + "-" + b, "+55 " + ddd + " " + a + "-" + b, "+55" + ddd + a + b})
 	}
 	a, b := string(rune('2'+r.IntN(4)))+digits(r, 3), digits(r, 4)
-	if r.IntN(2) == 0 {
-		return ddd + " " + a + "-" + b
-	}
-	return "+55 (" + ddd + ") " + a + "-" + b
+	return pick(r, []string{ddd + " " + a + "-" + b, "+55 (" + ddd + ") " + a + "-" + b})
 }
 
 func inPhone(r *rand.Rand) string {
 	if r.IntN(3) > 0 {
 		a, b := string(rune('7'+r.IntN(3)))+digits(r, 4), digits(r, 5)
-		switch r.IntN(4) {
-		case 0:
-			return "+91 " + a + " " + b
-		case 1:
-			return "0" + a + " " + b
-		case 2:
-			return a + b
-		}
-		return "+91-" + a + b
+		return pick(r, []string{"+91 " + a + " " + b, "0" + a + " " + b, a + b, "+91-" + a + b})
 	}
 	a, b := "2"+digits(r, 3), digits(r, 4)
-	if r.IntN(2) == 0 {
-		return "+91-22-" + a + "-" + b
-	}
-	return "022 " + a + " " + b
+	return pick(r, []string{"+91-22-" + a + "-" + b, "022 " + a + " " + b})
 }
 
 func auPhone(r *rand.Rand) string {
 	if r.IntN(2) == 0 {
 		a, b := "4"+digits(r, 2), digits(r, 3)+" "+digits(r, 3)
-		if r.IntN(2) == 0 {
-			return "0" + a + " " + b
-		}
-		return "+61 " + a + " " + b
+		return pick(r, []string{"0" + a + " " + b, "+61 " + a + " " + b})
 	}
 	a, b := digits(r, 4), digits(r, 4)
-	switch r.IntN(3) {
-	case 0:
-		return "(02) 9" + a[1:] + " " + b
-	case 1:
-		return "+61 2 9" + a[1:] + " " + b
-	}
-	return "02 9" + a[1:] + " " + b
+	return pick(r, []string{"(02) 9" + a[1:] + " " + b, "+61 2 9" + a[1:] + " " + b, "02 9" + a[1:] + " " + b})
 }
 
 func mxPhone(r *rand.Rand) string {
 	a, b := digits(r, 4), digits(r, 4)
-	switch r.IntN(3) {
-	case 0:
-		return "+52 55 " + a + " " + b
-	case 1:
-		return "(55) " + a + "-" + b
-	}
-	return "55 " + a + " " + b
+	return pick(r, []string{"+52 55 " + a + " " + b, "(55) " + a + "-" + b, "55 " + a + " " + b})
 }
 
 // junkPhones are values people type into phone fields that are not numbers.
