@@ -86,7 +86,10 @@ func toError(err error) *Error {
 			// value): the client can fix its input.
 			return &Error{Status: http.StatusUnprocessableEntity, Code: "salesforce_rejected", Message: publicMessage(api)}
 		}
-		return &Error{Status: http.StatusBadGateway, Code: "salesforce_error", Message: publicMessage(api)}
+		// Salesforce's message may quote a query or record values (personal
+		// data the client did not send): show only its code. The server log
+		// has the whole error.
+		return &Error{Status: http.StatusBadGateway, Code: "salesforce_error", Message: publicMessage(&salesforce.APIError{Status: api.Status, Code: api.Code, Fields: api.Fields})}
 	}
 	return &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"strings"
 	gosync "sync"
 	"testing"
 
@@ -69,12 +70,16 @@ func TestLeadSalesforceErrors(t *testing.T) {
 		{salesforcetest.Fault{Endpoint: salesforcetest.EndpointSObject, Status: 400, Code: "FIELD_CUSTOM_VALIDATION_EXCEPTION", Message: "Company is required"}, 422, "salesforce_rejected"},
 		{salesforcetest.Fault{Endpoint: salesforcetest.EndpointSObject, Status: 403, Code: "API_DISABLED_FOR_ORG", Message: "API is disabled"}, 502, "salesforce_api_disabled"},
 		{salesforcetest.Fault{Endpoint: salesforcetest.EndpointSObject, Status: 403, Code: "REQUEST_LIMIT_EXCEEDED", Message: "limit"}, 503, "salesforce_rate_limited"},
+		{salesforcetest.Fault{Endpoint: salesforcetest.EndpointSObject, Status: 403, Code: "INSUFFICIENT_ACCESS", Message: "no access to ann.lee@example.com"}, 502, "salesforce_error"},
 	} {
 		f.sim.ClearFaults()
 		f.sim.Inject(tt.fault)
 		r := lead()
 		if r.status != tt.status || r.errCode(t) != tt.code {
 			t.Errorf("%s: %d %s, want %d %s", tt.fault.Code, r.status, r.body, tt.status, tt.code)
+		}
+		if tt.status == 502 && strings.Contains(string(r.body), "@") {
+			t.Errorf("%s: Salesforce's message reached the client: %s", tt.fault.Code, r.body)
 		}
 	}
 	f.sim.ClearFaults()
