@@ -227,10 +227,18 @@ func TestUpdatedDeleted(t *testing.T) {
 	c := &clock{fixedNow}
 	s := MustServer(t, Options{Now: c.Now})
 	tok := MustToken(t, s)
-	a, _ := s.CreateRecord("Contact", map[string]any{"LastName": "A"})
-	b, _ := s.CreateRecord("Contact", map[string]any{"LastName": "B"})
+	a, err := s.CreateRecord("Contact", map[string]any{"LastName": "A"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.CreateRecord("Contact", map[string]any{"LastName": "B"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c.t = c.t.Add(2 * time.Minute)
-	_ = s.DeleteRecord("Contact", b)
+	if err := s.DeleteRecord("Contact", b); err != nil {
+		t.Fatal(err)
+	}
 	c.t = c.t.Add(2 * time.Minute)
 	rng := "?start=" + url.QueryEscape("2026-03-04T05:00:00+00:00") + "&end=" + url.QueryEscape("2026-03-04T06:00:00+00:00")
 	r := do(t, "GET", s.InstanceURL+v62+"/sobjects/Contact/updated/"+rng, tok, "")
