@@ -1,5 +1,3 @@
-// Command contactsync keeps a messaging platform's contact book and a
-// Salesforce org in step. See README.md, or run `contactsync help`.
 package main
 
 import (
