@@ -471,3 +471,17 @@ func TestSyncErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncAfterClose refuses a background sync once the server is closing:
+// Close has already waited for the syncs it owns, so a new one would run
+// unowned.
+func TestSyncAfterClose(t *testing.T) {
+	f := newFixture(t, storetestSQLite(t), fixtureOptions{})
+	if err := f.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(req{method: "POST", path: "/admin/v1/sync"})
+	if r.status != 503 || r.errCode(t) != "shutting_down" {
+		t.Fatalf("sync after Close = %d %s, want 503 shutting_down", r.status, r.body)
+	}
+}

@@ -132,7 +132,11 @@ func New(cfg Config) *Server {
 // Close cancels the syncs the server started in the background and waits for
 // them to return.
 func (s *Server) Close() error {
+	// Under mu, so that startSync either sees the cancellation or has added
+	// its goroutine to wg before Wait.
+	s.mu.Lock()
 	s.cancel()
+	s.mu.Unlock()
 	s.wg.Wait()
 	return nil
 }

@@ -102,7 +102,14 @@ func (s *Server) startSync(ws string, opts contactsync.Options) error {
 	if err := s.claim(ws); err != nil {
 		return err
 	}
+	s.mu.Lock()
+	if s.ctx.Err() != nil {
+		s.mu.Unlock()
+		s.release(ws)
+		return errorf(http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+	}
 	s.wg.Add(1)
+	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		defer s.release(ws)
