@@ -35,7 +35,11 @@ type APIError struct {
 	Status int
 	// Code is Salesforce's errorCode (statusCode in Collections results),
 	// such as INVALID_EMAIL_ADDRESS, or the OAuth error for token errors.
-	Code    string
+	Code string
+	// Message is Salesforce's text. It can quote the query or the record's
+	// values (an invalid email address, a validation rule's message), so
+	// Error includes it only for codes whose wording is fixed; read it here
+	// when the personal data it may hold is acceptable.
 	Message string
 	// Fields names the fields the error is about, when Salesforce says.
 	Fields []string
@@ -51,7 +55,7 @@ func (e *APIError) Error() string {
 	} else {
 		fmt.Fprintf(&b, "HTTP %d", e.Status)
 	}
-	if e.Message != "" {
+	if e.Message != "" && fixedWording(e.Code) {
 		b.WriteString(": ")
 		b.WriteString(e.Message)
 	}
@@ -65,6 +69,21 @@ func (e *APIError) Error() string {
 		b.WriteString(APIDisabledRemedy)
 	}
 	return b.String()
+}
+
+// fixedWording reports whether Salesforce words errors with code in fixed
+// text that quotes no query and no record value. Error text ends up in logs,
+// run summaries, the outbox and the audit reason, where personal data must
+// not go.
+func fixedWording(code string) bool {
+	switch code {
+	case CodeInvalidSession, CodeAPIDisabled, CodeRequestLimitExceeded, CodeUnableToLockRow,
+		CodeQueryTimeout, CodeServerUnavailable, CodeNotFound, CodeEntityIsDeleted, CodeDuplicatesDetected:
+		return true
+	}
+	// OAuth errors (invalid_grant, invalid_client_id, …) are lower case and
+	// their descriptions are fixed too.
+	return code != "" && strings.ToLower(code) == code
 }
 
 // Temporary reports whether the same call may succeed if tried again later.

@@ -225,3 +225,34 @@ func TestRetryAfterParsing(t *testing.T) {
 		}
 	}
 }
+
+// Salesforce's messages can quote the query or the record's values; error
+// text goes to logs, run summaries, the outbox and audit reasons, so it
+// carries the code and fields only.
+func TestErrorTextQuotesNoPersonalData(t *testing.T) {
+	sim := newSim(t, salesforcetest.Options{})
+	c := newClient(t, sim, nil)
+	ctx := testContext(t)
+	const email = "jane.doe@@example.com"
+
+	res, err := salesforce.NewSource(c).CreateContacts(ctx, []map[string]string{{"LastName": "Doe", "Email": email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := asAPIError(res[0].Err)
+	if !ok || !strings.Contains(e.Message, email) {
+		t.Fatalf("err = %#v, want an APIError whose Message quotes the value, as Salesforce's does", res[0].Err)
+	}
+	if got := res[0].Err.Error(); strings.Contains(got, "jane.doe") || !strings.Contains(got, "INVALID_EMAIL_ADDRESS") || !strings.Contains(got, "Email") {
+		t.Errorf("record error text = %q, want the code and field without the value", got)
+	}
+
+	_, err = c.Count(ctx, "SELECT COUNT() FROM Contact WHERE Email = 'jane.doe@example.com' AND AND", salesforce.QueryOptions{})
+	e, ok = asAPIError(err)
+	if !ok || e.Code != "MALFORMED_QUERY" {
+		t.Fatalf("err = %v, want MALFORMED_QUERY", err)
+	}
+	if got := err.Error(); strings.Contains(got, "jane.doe") {
+		t.Errorf("query error text = %q quotes the query", got)
+	}
+}
