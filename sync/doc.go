@@ -197,6 +197,26 @@
 // sets the connection back to connected when it was recorded in another
 // state (written only on a change).
 //
+// # Push conflicts
+//
+// Before an update the pusher compares each field it is about to write with
+// Salesforce's value: one that differs from the link's base was changed in
+// Salesforce, a conflict under the workspace's policy. Salesforce's value is
+// read from the mirror, not from Salesforce: a push always follows the
+// pull of the same pass, which has just brought the mirror (and, through
+// the 3-way merge, the contacts and bases) up to date, so a live read
+// would cost one more call per 200 records for a few seconds of freshness.
+// Values this pass has already pushed overlay the mirror (they are newer);
+// records the mirror lacks are read live, in one call per batch.
+//
+// Neither way closes the race: sObject Collections has no conditional
+// update, so a Salesforce edit between the read and the write is
+// overwritten either way. With the mirror the window is from the moment the
+// pull read the record to the moment the push writes it (the rest of the
+// pull plus the push, seconds for an incremental pass); with a live read it
+// was the time of one round trip. Such an overwrite is neither detected nor
+// audited (Salesforce's field history, where enabled, keeps the old value).
+//
 // # Pushes that die after sending
 //
 // Salesforce may apply an update whose result the pusher never records (the

@@ -120,6 +120,9 @@ type run struct {
 	summary RunSummary
 	// apiStart is the source's usage when the pass began.
 	apiStart int
+	// pushed holds the field values this pass's pushes wrote, by
+	// Salesforce id: newer than the mirror, which the pull filled before.
+	pushed map[string]map[string]string
 }
 
 // audit records a decision of this run.

@@ -223,19 +223,21 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	// Salesforce has no conditional update in Collections, so read the
-	// fields about to be written right before writing them: a field
-	// changed in Salesforce since the base is a conflict.
-	fields := sortedKeys(fieldSet)
-	live, err := b.r.src.GetContacts(ctx, ids, fields)
+	// A field changed in Salesforce since the base is a conflict. The
+	// pull ran just before, in this pass, so the mirror holds Salesforce's
+	// values as of seconds ago: check against it, and spend one call per
+	// batch (the write) instead of two. A live read would not close the
+	// race either (Collections has no conditional update); see "Push
+	// conflicts" in doc.go.
+	current, err := b.remoteValues(ctx, ids, sortedKeys(fieldSet))
 	if err != nil {
-		return fmt.Errorf("read contacts before update: %w", err)
+		return err
 	}
 	var sent []pending
 	var updates []RecordUpdate
 	for _, p := range todo {
 		sfID := p.c.Link.SalesforceID
-		rec, ok := live[sfID]
+		rec, ok := current[sfID]
 		if !ok {
 			b.gone(p.c)
 			continue
@@ -302,8 +304,16 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 		werr := res[i].Err
 		switch {
 		case werr == nil:
+			sfID := p.c.Link.SalesforceID
+			if b.r.pushed == nil {
+				b.r.pushed = map[string]map[string]string{}
+			}
+			if b.r.pushed[sfID] == nil {
+				b.r.pushed[sfID] = map[string]string{}
+			}
 			for f, v := range p.diff {
 				p.base[f] = v
+				b.r.pushed[sfID][f] = v
 			}
 			b.done(p.c, withBase(p.c.Link, p.base))
 			b.pushed++
@@ -315,6 +325,47 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 		}
 	}
 	return nil
+}
+
+// remoteValues returns Salesforce's values of the records to update, from
+// the mirror. Records the mirror lacks (linked by hand before any pull saw
+// them) are read live, in one call; records the mirror has as deleted or
+// merged are left out, like records Salesforce no longer has.
+func (b *pushBatch) remoteValues(ctx context.Context, ids, fields []string) (map[string]SalesforceContact, error) {
+	mirror, err := b.e.Store.Mirror(ctx, b.r.ws.ID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read mirror before update: %w", err)
+	}
+	out := make(map[string]SalesforceContact, len(ids))
+	var missing []string
+	for _, id := range ids {
+		m, ok := mirror[id]
+		switch {
+		case !ok:
+			missing = append(missing, id)
+		case !m.IsDeleted && m.MasterRecordID == "":
+			if w := b.r.pushed[id]; len(w) > 0 {
+				// This pass wrote these values after the pull read
+				// the record (another batch of the same contact).
+				m.Fields = cloneBase(m.Fields)
+				for f, v := range w {
+					m.Fields[f] = v
+				}
+			}
+			out[id] = m
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	live, err := b.r.src.GetContacts(ctx, missing, fields)
+	if err != nil {
+		return nil, fmt.Errorf("read contacts before update: %w", err)
+	}
+	for id, rec := range live {
+		out[id] = rec
+	}
+	return out, nil
 }
 
 // diff returns the mapped fields the contact changed since the link's base
