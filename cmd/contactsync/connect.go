@@ -176,6 +176,7 @@ func runConnect(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer client.Close()
 	org, userID := identityIDs(res.c.IdentityURL)
 	who := userID
 	if userID != "" {

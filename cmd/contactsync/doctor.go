@@ -165,6 +165,7 @@ func (d *doctor) checkSalesforce(ctx context.Context, m *Main, cfg config.Config
 		d.fail("token refresh", err.Error(), "check the "+config.EnvSalesforceAuth+" settings")
 		return
 	}
+	defer client.Close()
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	err = client.Authenticate(ctx)

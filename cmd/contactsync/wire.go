@@ -152,6 +152,9 @@ type sourceProvider struct {
 
 	mu      gosync.Mutex
 	clients map[string]cachedSource // by workspace id
+	// retired are clients replaced after their connection changed; a pass
+	// may still be using one, so they are closed only with the provider.
+	retired []*salesforce.Client
 }
 
 type cachedSource struct {
@@ -195,6 +198,9 @@ func (p *sourceProvider) Source(ctx context.Context, ws contactsync.Workspace) (
 	if err != nil {
 		return nil, err
 	}
+	if old, ok := p.clients[ws.ID]; ok {
+		p.retired = append(p.retired, old.src.Client())
+	}
 	src := salesforce.NewSource(client)
 	p.clients[ws.ID] = cachedSource{key: key, src: src}
 	return src, nil
@@ -236,8 +242,18 @@ func (p *sourceProvider) client(conn contactsync.Connection) (*salesforce.Client
 	return c, nil
 }
 
-// Close drops idle connections to Salesforce.
+// Close ends the clients' token requests still under way and drops idle
+// connections to Salesforce.
 func (p *sourceProvider) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.clients {
+		c.src.Client().Close()
+	}
+	for _, c := range p.retired {
+		c.Close()
+	}
+	p.clients, p.retired = map[string]cachedSource{}, nil
 	p.transport.CloseIdleConnections()
 	return nil
 }

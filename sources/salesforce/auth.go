@@ -73,6 +73,12 @@ type tokenManager struct {
 	cur     session
 	pending *flight
 	latched error
+
+	// ctx bounds token fetches, which outlive their callers; close cancels
+	// it and waits for them.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     gosync.WaitGroup
 }
 
 func newTokenManager(loginURL string, hc *http.Client, cr Credentials) (*tokenManager, error) {
@@ -81,6 +87,7 @@ func newTokenManager(loginURL string, hc *http.Client, cr Credentials) (*tokenMa
 		return context.WithValue(ctx, oauth2.HTTPClient, hc)
 	}
 	m := &tokenManager{}
+	m.ctx, m.cancel = context.WithCancel(context.Background())
 	switch cr.Flow {
 	case contactsync.AuthRefreshToken, "":
 		if cr.ClientID == "" || cr.RefreshToken == "" {
@@ -151,9 +158,12 @@ func (m *tokenManager) token(ctx context.Context, stale uint64) (session, error)
 	if f == nil {
 		f = &flight{done: make(chan struct{})}
 		m.pending = f
-		// The fetch outlives a cancelled caller: others may be waiting.
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		// The fetch outlives a cancelled caller: others may be waiting. It
+		// ends within a minute, or when the client is closed.
+		fctx, cancel := context.WithTimeout(m.ctx, time.Minute)
+		m.wg.Add(1)
 		go func() {
+			defer m.wg.Done()
 			defer cancel()
 			m.run(fctx, f)
 		}()
@@ -165,6 +175,12 @@ func (m *tokenManager) token(ctx context.Context, stale uint64) (session, error)
 	case <-ctx.Done():
 		return session{}, ctx.Err()
 	}
+}
+
+// close cancels a token fetch under way and waits for it to end.
+func (m *tokenManager) close() {
+	m.cancel()
+	m.wg.Wait()
 }
 
 func (m *tokenManager) run(ctx context.Context, f *flight) {

@@ -1,6 +1,7 @@
 package salesforce_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -12,10 +13,12 @@ import (
 	"path/filepath"
 	gosync "sync"
 	"testing"
+	"time"
 
 	"github.com/contactsync/contactsync/sources/salesforce"
 	"github.com/contactsync/contactsync/sources/salesforce/salesforcetest"
 	contactsync "github.com/contactsync/contactsync/sync"
+	"go.uber.org/goleak"
 )
 
 const countContacts = "SELECT COUNT() FROM Contact"
@@ -210,5 +213,26 @@ func TestWebFlowWithPKCE(t *testing.T) {
 	c := newClient(t, sim, func(cfg *salesforce.Config) { cfg.Credentials.RefreshToken = conn.RefreshToken })
 	if n, err := c.Count(ctx, countContacts, salesforce.QueryOptions{}); err != nil || n != 2 {
 		t.Fatalf("Count with the new refresh token = %d, %v", n, err)
+	}
+}
+
+// A token request outlives the call that started it, since other calls may
+// be waiting for it; Close ends it, so nothing is left running at shutdown.
+func TestCloseEndsTokenRequest(t *testing.T) {
+	sim := newSim(t, salesforcetest.Options{})
+	sim.Inject(salesforcetest.Fault{Endpoint: "token", Delay: time.Minute})
+	c := newClient(t, sim, nil)
+	before := goleak.IgnoreCurrent()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Count(ctx, countContacts, salesforce.QueryOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Count = %v, want the caller's deadline", err)
+	}
+	c.Close()
+	if err := goleak.Find(before); err != nil {
+		t.Fatalf("goroutines left after Close: %v", err)
+	}
+	if _, err := c.Count(testContext(t), countContacts, salesforce.QueryOptions{}); err == nil {
+		t.Fatal("a call needing a token succeeded after Close")
 	}
 }

@@ -91,6 +91,13 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// Close stops a token request still under way (one outlives the call that
+// started it, since other calls may be waiting for it) and waits for it to
+// end. Token requests after Close fail; calls that need none still work.
+func (c *Client) Close() {
+	c.auth.close()
+}
+
 // APICalls returns how many REST API requests the client has sent, failed
 // ones included. Token requests are not API calls, as in Salesforce.
 func (c *Client) APICalls() int64 { return c.calls.Load() }

@@ -1,6 +1,8 @@
 package salesforcetest
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -117,6 +119,12 @@ func defaultFaultError(status int) (string, string) {
 // whether the request was answered.
 func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, f *Fault, oauth bool) bool {
 	if f.Delay > 0 {
+		// Go's server notices a client that hung up only once the body
+		// has been read, so read it first (and keep it for the handler)
+		// or a cancelled request would hold the connection for the delay.
+		if body, err := io.ReadAll(r.Body); err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		t := time.NewTimer(f.Delay)
 		select {
 		case <-t.C:
