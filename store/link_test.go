@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	gosync "sync"
 	"testing"
 	"time"
@@ -47,17 +48,37 @@ func TestLinks(t *testing.T) {
 			"SameSalesforceID": {WorkspaceID: "w", ContactID: b.ID, SalesforceID: sfID(1)},
 			"SameContact":      {WorkspaceID: "w", ContactID: a.ID, SalesforceID: sfID(2)},
 		} {
-			if err := s.Link(ctx, dup); !errors.Is(err, contactsync.ErrConflict) {
+			err := s.Link(ctx, dup)
+			if !errors.Is(err, contactsync.ErrConflict) {
 				t.Errorf("%s: err = %v, want ErrConflict", name, err)
 			}
+			noDriverText(t, err)
 		}
-		if err := s.Link(ctx, contactsync.Link{WorkspaceID: "w", ContactID: 777777, SalesforceID: sfID(3)}); !errors.Is(err, contactsync.ErrNotFound) {
+		err = s.Link(ctx, contactsync.Link{WorkspaceID: "w", ContactID: 777777, SalesforceID: sfID(3)})
+		if !errors.Is(err, contactsync.ErrNotFound) {
 			t.Errorf("missing contact: err = %v, want ErrNotFound", err)
 		}
+		noDriverText(t, err)
 		if n := countRows(t, s, "SELECT count(*) FROM links"); n != 1 {
 			t.Errorf("links = %d, want 1", n)
 		}
 	})
+}
+
+// noDriverText fails when err's message carries the database's own text,
+// which names tables and constraints (and may quote values) and must not
+// reach API clients.
+func noDriverText(tb testing.TB, err error) {
+	tb.Helper()
+	if err == nil {
+		return
+	}
+	msg := strings.ToLower(err.Error())
+	for _, leak := range []string{"links.", "links_", "sqlstate", "constraint failed", "duplicate key", "violates", "sqlite"} {
+		if strings.Contains(msg, leak) {
+			tb.Errorf("error %q shows the database's message (%q)", err, leak)
+		}
+	}
 }
 
 // TestLinkRace links one Salesforce id to different contacts from many

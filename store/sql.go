@@ -9,26 +9,38 @@ import (
 	"strings"
 	"time"
 
+	gosqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// isUnique reports a unique-constraint violation on either database.
+// isUnique reports a unique-constraint (or primary-key) violation on either
+// database, by the driver's error code.
 func isUnique(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "23505"
 	}
-	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+	var se *gosqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
 }
 
-// isForeignKey reports a foreign-key violation on either database.
+// isForeignKey reports a foreign-key violation on either database, by the
+// driver's error code.
 func isForeignKey(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "23503"
 	}
-	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+	var se *gosqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
 }
 
 // dbTime scans a timestamp from either database: pgx yields time.Time, SQLite

@@ -221,7 +221,10 @@ func (s *Store) lockWorkspace(tx *gorm.DB, ws string) error {
 	return nil
 }
 
-// mapErr translates constraint violations into the domain's sentinels.
+// mapErr translates constraint violations into the domain's sentinels. The
+// message is fixed: the database's own text (which names tables and
+// constraints and may quote values) stays out of errors that reach clients;
+// it remains reachable with errors.As for logs.
 func mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -229,15 +232,26 @@ func mapErr(err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return contactsync.ErrNotFound
 	}
-	msg := err.Error()
 	switch {
 	case isUnique(err):
-		return fmt.Errorf("%w: %s", contactsync.ErrConflict, msg)
+		return &constraintError{kind: contactsync.ErrConflict, msg: "unique constraint violated", cause: err}
 	case isForeignKey(err):
-		return fmt.Errorf("%w: %s", contactsync.ErrNotFound, msg)
+		return &constraintError{kind: contactsync.ErrNotFound, msg: "referenced row does not exist", cause: err}
 	}
 	return err
 }
+
+// constraintError is a constraint violation mapped to a domain sentinel:
+// errors.Is matches kind, errors.As reaches the driver's error, and Error
+// shows neither the driver's message nor any value.
+type constraintError struct {
+	kind  error
+	msg   string
+	cause error
+}
+
+func (e *constraintError) Error() string   { return e.kind.Error() + ": " + e.msg }
+func (e *constraintError) Unwrap() []error { return []error{e.kind, e.cause} }
 
 // wrap adds context to err after mapping it.
 func wrap(what string, err error) error {
