@@ -216,8 +216,8 @@ func (s *Store) ListContacts(ctx context.Context, ws string, f contactsync.Conta
 	q := "SELECT " + contactCols + " FROM contacts WHERE workspace_id = ? AND id > ?"
 	args := []any{ws, f.AfterID}
 	if len(f.Keys) > 0 {
-		cond, kargs := s.keyCondition(f.Keys)
-		q += " AND id IN (SELECT contact_id FROM contact_keys WHERE workspace_id = ? AND (" + cond + "))"
+		cond, kargs := s.keyCondition("ck", f.Keys)
+		q += " AND id IN (SELECT ck.contact_id FROM contact_keys ck WHERE ck.workspace_id = ? AND (" + cond + "))"
 		args = append(append(args, ws), kargs...)
 	}
 	if f.Tag != "" {

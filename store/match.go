@@ -11,10 +11,15 @@ import (
 	contactsync "github.com/contactsync/contactsync/sync"
 )
 
-// keyCondition returns a condition on kind and value columns matching any of
-// keys, grouped by kind so each group is one indexed IN list (one array on
+// keyCondition returns a condition on the kind and value columns of the
+// table aliased alias ("" for unqualified columns) matching any of keys,
+// grouped by kind so each group is one indexed IN list (one array on
 // Postgres, see inStrings).
-func (s *Store) keyCondition(keys []contactsync.Key) (string, []any) {
+func (s *Store) keyCondition(alias string, keys []contactsync.Key) (string, []any) {
+	kindCol, valueCol := "kind", "value"
+	if alias != "" {
+		kindCol, valueCol = alias+".kind", alias+".value"
+	}
 	byKind := map[contactsync.KeyKind][]string{}
 	var kinds []contactsync.KeyKind
 	for _, k := range keys {
@@ -26,8 +31,8 @@ func (s *Store) keyCondition(keys []contactsync.Key) (string, []any) {
 	parts := make([]string, 0, len(kinds))
 	args := make([]any, 0, 2*len(kinds))
 	for _, kind := range kinds {
-		cond, arg := s.inStrings("value", byKind[kind])
-		parts = append(parts, "(kind = ? AND "+cond+")")
+		cond, arg := s.inStrings(valueCol, byKind[kind])
+		parts = append(parts, "("+kindCol+" = ? AND "+cond+")")
 		args = append(args, string(kind), arg)
 	}
 	return strings.Join(parts, " OR "), args
@@ -45,7 +50,7 @@ func (s *Store) findMatches(db *gorm.DB, ws string, keys []contactsync.Key) (map
 		if len(chunk) == 0 {
 			continue
 		}
-		cond, args := s.keyCondition(chunk)
+		cond, args := s.keyCondition("", chunk)
 		var rows []struct {
 			Kind      string
 			Value     string
@@ -73,7 +78,7 @@ func (s *Store) MirrorMatches(ctx context.Context, ws string, keys []contactsync
 		if len(chunk) == 0 {
 			continue
 		}
-		cond, args := s.keyCondition(chunk)
+		cond, args := s.keyCondition("k", chunk)
 		var rows []struct {
 			Kind  string
 			Value string
@@ -82,7 +87,7 @@ func (s *Store) MirrorMatches(ctx context.Context, ws string, keys []contactsync
 		err := db.Raw(`SELECT k.kind, k.value, k.sf_id FROM sf_contact_keys k
 			JOIN sf_contacts c ON c.workspace_id = k.workspace_id AND c.id = k.sf_id
 			WHERE k.workspace_id = ? AND NOT c.is_deleted AND c.master_record_id = '' AND (`+
-			strings.NewReplacer("kind", "k.kind", "value", "k.value").Replace(cond)+`) ORDER BY k.sf_id`,
+			cond+`) ORDER BY k.sf_id`,
 			append([]any{ws}, args...)...).Scan(&rows).Error
 		if err != nil {
 			return nil, wrap("find mirror matches", err)
