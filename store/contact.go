@@ -100,7 +100,111 @@ func (s *Store) insertContact(tx *gorm.DB, ws string, c *contactsync.Contact, re
 	return id, nil
 }
 
-func (s *Store) insertTags(tx *gorm.DB, ws string, id int64, tags []string) error {
+// contactInsertCols are the columns insertContacts writes; the others
+// (version, created_at, updated_at) take their defaults.
+var contactInsertCols = []string{"workspace_id", "id", "first_name", "last_name", "email", "phone", "mobile_phone",
+	"title", "lead_source", "description", "custom", "bulk_imported", "source"}
+
+// insertContacts inserts cs, their tags and their keys with a few multi-row
+// statements, and returns their new ids in the order of cs.
+func (s *Store) insertContacts(tx *gorm.DB, ws, region string, cs []contactsync.Contact) ([]int64, error) {
+	if len(cs) == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	var err error
+	if s.pg() {
+		ids, err = s.insertContactsPG(tx, ws, cs)
+	} else {
+		ids, err = s.insertContactsSQLite(tx, ws, cs)
+	}
+	if err != nil {
+		return nil, wrap("insert contacts", err)
+	}
+	var tags, keys [][]any
+	for i := range cs {
+		tags = append(tags, tagRows(ws, ids[i], cs[i].Tags)...)
+		for _, k := range cs[i].Keys(region) {
+			keys = append(keys, []any{ws, ids[i], string(k.Kind), k.Value})
+		}
+	}
+	if err := s.insertRows(tx, "contact_tags", tagCols, tags, ""); err != nil {
+		return nil, wrap("insert tags", err)
+	}
+	if err := s.insertRows(tx, "contact_keys", keyCols, keys, "ON CONFLICT DO NOTHING"); err != nil {
+		return nil, wrap("insert contact keys", err)
+	}
+	return ids, nil
+}
+
+func contactInsertRow(ws string, id any, c *contactsync.Contact) []any {
+	return []any{ws, id, c.FirstName, c.LastName, c.Email, c.Phone, c.MobilePhone, c.Title, c.LeadSource,
+		c.Description, toJSON(nonNil(c.Custom)), c.BulkImported, c.Source}
+}
+
+// insertContactsPG takes the ids from the identity's sequence first and
+// inserts them with the rows (one unnest statement), so each id belongs to
+// its row by construction: the order of RETURNING rows is not specified.
+func (s *Store) insertContactsPG(tx *gorm.DB, ws string, cs []contactsync.Contact) ([]int64, error) {
+	var ids []int64
+	err := tx.Raw("SELECT nextval(pg_get_serial_sequence('contacts', 'id')) FROM generate_series(1, ?)", len(cs)).Scan(&ids).Error
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) != len(cs) {
+		return nil, fmt.Errorf("allocated %d contact ids for %d contacts", len(ids), len(cs))
+	}
+	rows := make([][]any, len(cs))
+	for i := range cs {
+		rows[i] = contactInsertRow(ws, ids[i], &cs[i])
+	}
+	return ids, s.insertUnnest(tx, "contacts", contactInsertCols, rows, "")
+}
+
+// insertContactsSQLite inserts cs with multi-row INSERT … RETURNING id
+// statements under the bind-parameter cap. SQLite returns RETURNING rows in
+// no specified order, but it inserts a VALUES list in order and gives each
+// row of an AUTOINCREMENT table a larger id than the last (the transaction
+// holds the only write lock), so the ids sorted are the ids of cs in order.
+func (s *Store) insertContactsSQLite(tx *gorm.DB, ws string, cs []contactsync.Contact) ([]int64, error) {
+	per := s.maxParams() / len(contactInsertCols)
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?,", len(contactInsertCols)), ",") + ")"
+	head := "INSERT INTO contacts (" + strings.Join(contactInsertCols, ", ") + ") VALUES "
+	ids := make([]int64, 0, len(cs))
+	for start := 0; start < len(cs); start += per {
+		end := min(start+per, len(cs))
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, (end-start)*len(contactInsertCols))
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteByte(',')
+			}
+			b.WriteString(tuple)
+			args = append(args, contactInsertRow(ws, nil, &cs[i])...)
+		}
+		b.WriteString(" RETURNING id")
+		var got []int64
+		if err := tx.Raw(b.String(), args...).Scan(&got).Error; err != nil {
+			return nil, err
+		}
+		if len(got) != end-start {
+			return nil, fmt.Errorf("inserted %d contacts, got %d ids", end-start, len(got))
+		}
+		slices.Sort(got)
+		ids = append(ids, got...)
+	}
+	return ids, nil
+}
+
+var (
+	tagCols = []string{"workspace_id", "contact_id", "tag", "system", "position"}
+	keyCols = []string{"workspace_id", "contact_id", "kind", "value"}
+)
+
+// tagRows are the contact_tags rows of one contact's tags: trimmed, without
+// blanks and duplicates, in order.
+func tagRows(ws string, id int64, tags []string) [][]any {
 	rows := make([][]any, 0, len(tags))
 	seen := map[string]bool{}
 	for i, t := range tags {
@@ -110,7 +214,11 @@ func (s *Store) insertTags(tx *gorm.DB, ws string, id int64, tags []string) erro
 		seen[t] = true
 		rows = append(rows, []any{ws, id, t, contactsync.IsSystemTag(t), i})
 	}
-	err := s.insertRows(tx, "contact_tags", []string{"workspace_id", "contact_id", "tag", "system", "position"}, rows, "")
+	return rows
+}
+
+func (s *Store) insertTags(tx *gorm.DB, ws string, id int64, tags []string) error {
+	err := s.insertRows(tx, "contact_tags", tagCols, tagRows(ws, id, tags), "")
 	return wrap("insert tags", err)
 }
 
@@ -119,7 +227,7 @@ func (s *Store) insertKeys(tx *gorm.DB, ws string, id int64, keys []contactsync.
 	for i, k := range keys {
 		rows[i] = []any{ws, id, string(k.Kind), k.Value}
 	}
-	err := s.insertRows(tx, "contact_keys", []string{"workspace_id", "contact_id", "kind", "value"}, rows, "ON CONFLICT DO NOTHING")
+	err := s.insertRows(tx, "contact_keys", keyCols, rows, "ON CONFLICT DO NOTHING")
 	return wrap("insert contact keys", err)
 }
 

@@ -95,20 +95,21 @@ func (s *Store) createLinked(tx *gorm.DB, ws, region string, creates []contactsy
 			return nil, fmt.Errorf("create contact: a concurrent write added a contact with the same %s: %w", strings.Join(which, "/"), contactsync.ErrConflict)
 		}
 	}
-	ids := make([]int64, len(creates))
+	contacts := make([]contactsync.Contact, len(creates))
+	for i := range creates {
+		contacts[i] = creates[i].Contact
+		if contacts[i].Source == "" {
+			contacts[i].Source = contactsync.SourceSalesforce
+		}
+	}
+	ids, err := s.insertContacts(tx, ws, region, contacts)
+	if err != nil {
+		return nil, err
+	}
 	links := make([]contactsync.Link, len(creates))
 	for i := range creates {
-		c := creates[i].Contact
-		if c.Source == "" {
-			c.Source = contactsync.SourceSalesforce
-		}
-		id, err := s.insertContact(tx, ws, &c, region)
-		if err != nil {
-			return nil, err
-		}
-		ids[i] = id
 		links[i] = creates[i].Link
-		links[i].ContactID = id
+		links[i].ContactID = ids[i]
 		if links[i].Method == "" {
 			links[i].Method = contactsync.LinkCreated
 		}

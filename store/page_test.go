@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -231,6 +232,58 @@ func TestCommitPageAtomic(t *testing.T) {
 		}
 		if n := countRows(t, s, "SELECT count(*) FROM contacts"); n != 3 {
 			t.Fatalf("contacts after good page = %d, want 3", n)
+		}
+	})
+}
+
+// TestCommitPageCreatesMany creates more contacts than one SQLite statement
+// holds and checks that each returned id, link and key belongs to its own
+// input contact.
+func TestCommitPageCreatesMany(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		mustWorkspace(t, s, "w")
+		const n = 250
+		var page contactsync.Page
+		for i := range n {
+			rec := sfRecord(100+i, fmt.Sprintf("c%d@example.com", i), "")
+			page.Mirror = append(page.Mirror, rec)
+			page.Creates = append(page.Creates, contactsync.CreateLinked{
+				Contact: contactsync.Contact{FirstName: fmt.Sprint(i), Email: rec.Fields["Email"], Tags: []string{fmt.Sprintf("t%d", i%3)}},
+				Link:    contactsync.Link{WorkspaceID: "w", SalesforceID: rec.ID},
+			})
+		}
+		created, err := s.CommitPage(ctx, "w", page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(created) != n {
+			t.Fatalf("created %d ids, want %d", len(created), n)
+		}
+		var sfIDs []string
+		for _, r := range page.Mirror {
+			sfIDs = append(sfIDs, r.ID)
+		}
+		links, err := s.LinksBySalesforceID(ctx, "w", sfIDs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		contacts, err := s.ContactsByID(ctx, "w", created)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range created {
+			c := contacts[id]
+			if c.FirstName != fmt.Sprint(i) || c.Email != fmt.Sprintf("c%d@example.com", i) || !slices.Equal(c.Tags, []string{fmt.Sprintf("t%d", i%3)}) {
+				t.Fatalf("contact %d (input %d) = %+v", id, i, c)
+			}
+			if l := links[page.Mirror[i].ID]; l.ContactID != id || l.Method != contactsync.LinkCreated {
+				t.Fatalf("link of input %d = %+v, want contact %d", i, l, id)
+			}
+			m, err := s.FindMatches(ctx, "w", []contactsync.Key{{Kind: contactsync.KeyEmail, Value: c.Email}})
+			if err != nil || !slices.Equal(m[contactsync.Key{Kind: contactsync.KeyEmail, Value: c.Email}], []int64{id}) {
+				t.Fatalf("FindMatches(%s) = %v, %v; want [%d]", c.Email, m, err, id)
+			}
 		}
 	})
 }

@@ -209,6 +209,7 @@ var pgColumnTypes = map[string]string{
 	"sf_contacts.bulk_imported": "boolean", "sf_contacts.updated_at": "timestamptz",
 	"links.contact_id": "bigint", "links.base": "jsonb", "links.pending": "jsonb",
 	"links.created_at": "timestamptz", "links.updated_at": "timestamptz",
+	"contacts.id": "bigint", "contacts.custom": "jsonb", "contacts.bulk_imported": "boolean",
 	"contact_keys.contact_id": "bigint",
 	"contact_tags.contact_id": "bigint", "contact_tags.system": "boolean", "contact_tags.position": "integer",
 }
