@@ -58,13 +58,22 @@
 //
 // Live Salesforce fields are cached per workspace and record for
 // Config.CacheTTL (an expiring LRU); Cache-Control: no-cache reads through.
-// Idempotency keys for Lead and Case creation are kept in memory for 24 hours
-// (an expiring LRU of 10,000 keys), scoped by workspace, kind and contact: the
-// same key and body get the first answer (Idempotent-Replayed: true) without
-// a second Salesforce call; the same key with another body is refused with
-// 422 idempotency_mismatch; a failed attempt is forgotten so it can be
-// retried. Keys do not survive a restart and are not shared between replicas;
-// a store table would make them durable.
+// Idempotency keys for Lead and Case creation are kept in the database
+// (table idempotency_keys, through contactsync.IdempotencyStore) for 24
+// hours, scoped by workspace, so every replica and a restarted process see
+// them. A key is claimed (in_progress) before the Salesforce call and holds
+// the answer once it succeeds: the same key and request (method, path, body)
+// get the first answer (Idempotent-Replayed: true) without a second
+// Salesforce call; while the first attempt is still running a retry gets 409
+// request_in_progress with Retry-After; the same key with another request
+// (body, contact or kind) is refused with 422 idempotency_mismatch; a failed
+// attempt releases the key so it can be retried.
+//
+// The guarantee is at-least-once, not exactly-once: a process that dies
+// after Salesforce created the record and before the answer is recorded
+// leaves its claim behind, and after 2 minutes a retry takes it over and
+// creates a second record. Salesforce offers no idempotency of its own to
+// close that window.
 //
 // # Metrics
 //

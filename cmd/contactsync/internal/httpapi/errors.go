@@ -44,6 +44,8 @@ var errorKinds = []struct {
 	{contactsync.ErrReauthRequired, http.StatusBadGateway, "salesforce_reauth_required"},
 	{contactsync.ErrAPIDisabled, http.StatusBadGateway, "salesforce_api_disabled"},
 	{contactsync.ErrRateLimited, http.StatusServiceUnavailable, "salesforce_rate_limited"},
+	{contactsync.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_mismatch"},
+	{contactsync.ErrIdempotencyInProgress, http.StatusConflict, "request_in_progress"},
 	{context.DeadlineExceeded, http.StatusGatewayTimeout, "timeout"},
 }
 
@@ -137,15 +139,29 @@ func writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 
 // writeJSON answers with v as JSON.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+		b = []byte(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
 	}
+	writeRaw(w, status, b)
+}
+
+// marshalJSON encodes v as writeJSON sends it, newline included.
+func marshalJSON(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
+// writeRaw answers with status and b, a JSON document.
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	_, _ = w.Write(b)
 }

@@ -45,6 +45,9 @@ type fixtureOptions struct {
 	contacts    int // seeded Salesforce contacts
 	ready       func(context.Context) error
 	noConnect   bool
+	// sim is the org to use, shared with another fixture (another
+	// replica); a new one when nil.
+	sim *salesforcetest.Server
 }
 
 func forEachStore(t *testing.T, fn func(t *testing.T, st *store.Store)) {
@@ -55,8 +58,11 @@ func forEachStore(t *testing.T, fn func(t *testing.T, st *store.Store)) {
 func newFixture(t *testing.T, st *store.Store, o fixtureOptions) *fixture {
 	t.Helper()
 	ctx := t.Context()
-	sim := salesforcetest.NewServer(salesforcetest.Options{Contacts: o.contacts, Seed: 7})
-	t.Cleanup(sim.Close)
+	sim := o.sim
+	if sim == nil {
+		sim = salesforcetest.NewServer(salesforcetest.Options{Contacts: o.contacts, Seed: 7})
+		t.Cleanup(sim.Close)
+	}
 	ws := contactsync.DefaultWorkspace
 	if _, err := st.EnsureWorkspace(ctx, ws, contactsync.DefaultSettings()); err != nil {
 		t.Fatalf("ensure workspace: %v", err)

@@ -4,81 +4,79 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
-	gosync "sync"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
+	contactsync "github.com/contactsync/contactsync/sync"
 )
 
-// Idempotency keys are kept in memory: a bounded LRU whose entries expire.
-// A restart forgets them, as does a second replica; a store table would make
-// them durable (see doc.go).
+// Idempotency keys live in the database (contactsync.IdempotencyStore), so a
+// retry that reaches another replica, or this one after a restart, gets the
+// first answer. See doc.go for the guarantee and its window.
 const (
-	idempotencySize = 10_000
-	idempotencyTTL  = 24 * time.Hour
+	// idempotencyTTL is how long a key's answer is kept.
+	idempotencyTTL = 24 * time.Hour
+	// idempotencyStale is how long a claim without an answer blocks
+	// retries: after it, the claimer is presumed dead (it crashed between
+	// the Salesforce call and recording the answer) and a retry may create
+	// the record again.
+	idempotencyStale = 2 * time.Minute
+	// idempotencyWrite bounds recording an answer after the request's own
+	// context is gone (the client hung up once Salesforce had answered).
+	idempotencyWrite = 10 * time.Second
 )
 
-type idempotency struct {
-	mu  gosync.Mutex
-	lru *expirable.LRU[string, *idemEntry]
+// requestHash fingerprints what an idempotency key stands for: the method,
+// the path (which names the contact and the kind of record) and the body.
+func requestHash(r *http.Request, body []byte) string {
+	h := sha256.New()
+	h.Write([]byte(r.Method))
+	h.Write([]byte{0})
+	h.Write([]byte(r.URL.Path))
+	h.Write([]byte{0})
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
-// idemEntry is one key's request: in flight until done is closed, then
-// holding the created id.
-type idemEntry struct {
-	fingerprint string
-	done        chan struct{}
-	id          string
-}
-
-func newIdempotency(size int, ttl time.Duration) *idempotency {
-	return &idempotency{lru: expirable.NewLRU[string, *idemEntry](size, nil, ttl)}
-}
-
-func fingerprint(body []byte) string {
-	h := sha256.Sum256(body)
-	return hex.EncodeToString(h[:])
-}
-
-// begin claims scope. The owner (owner true) must call finish. Otherwise it
-// waits for the owner and returns its entry, or a nil entry when the owner
-// failed (the caller may then try again).
-func (i *idempotency) begin(ctx context.Context, scope, fp string) (*idemEntry, bool, error) {
-	i.mu.Lock()
-	e, ok := i.lru.Get(scope)
-	if !ok {
-		e = &idemEntry{fingerprint: fp, done: make(chan struct{})}
-		i.lru.Add(scope, e)
-		i.mu.Unlock()
-		return e, true, nil
+// idempotent runs create under the request's key in ws: a finished request's
+// answer is replayed with Idempotent-Replayed: true; otherwise create runs
+// and its success is recorded, its failure releases the key for a retry.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, ws, key string, body []byte, create func() (string, error)) error {
+	if s.idem == nil {
+		return errorf(http.StatusNotImplemented, "not_configured", "no idempotency store is configured")
 	}
-	i.mu.Unlock()
-	if e.fingerprint != fp {
-		return nil, false, errorf(http.StatusUnprocessableEntity, "idempotency_mismatch", "this Idempotency-Key was used with a different request body")
+	prev, err := s.idem.BeginIdempotency(r.Context(), ws, key, requestHash(r, body), idempotencyTTL, idempotencyStale)
+	if errors.Is(err, contactsync.ErrIdempotencyInProgress) {
+		w.Header().Set("Retry-After", "1")
 	}
-	select {
-	case <-e.done:
-	case <-ctx.Done():
-		return nil, false, ctx.Err()
-	}
-	if e.id == "" {
-		return nil, false, nil
-	}
-	return e, false, nil
-}
-
-// finish records the owner's outcome. Failures are forgotten so the client
-// can retry with the same key.
-func (i *idempotency) finish(scope string, e *idemEntry, id string, err error) {
-	i.mu.Lock()
 	if err != nil {
-		if cur, ok := i.lru.Peek(scope); ok && cur == e {
-			i.lru.Remove(scope)
-		}
-	} else {
-		e.id = id
+		return err
 	}
-	i.mu.Unlock()
-	close(e.done)
+	if prev != nil {
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, prev.StatusCode, prev.Body)
+		return nil
+	}
+	sfID, err := create()
+	// The answer is recorded even when the client has gone: the record
+	// exists in Salesforce now.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), idempotencyWrite)
+	defer cancel()
+	if err != nil {
+		if aerr := s.idem.AbandonIdempotency(ctx, ws, key); aerr != nil {
+			s.log.ErrorContext(ctx, "abandon idempotency key", "path", r.URL.Path, "err", aerr)
+		}
+		return err
+	}
+	resp, err := marshalJSON(createdJSON{ID: sfID})
+	if err != nil {
+		return err
+	}
+	if ferr := s.idem.FinishIdempotency(ctx, ws, key, contactsync.IdempotentResponse{StatusCode: http.StatusCreated, Body: resp}); ferr != nil {
+		// The record was created: answer it, so the client has its id.
+		s.log.ErrorContext(ctx, "finish idempotency key", "path", r.URL.Path, "err", ferr)
+	}
+	writeRaw(w, http.StatusCreated, resp)
+	return nil
 }

@@ -218,7 +218,7 @@ func checkConversion(short map[string]string, description string, overrides map[
 }
 
 func (s *Server) handleCreateLead(w http.ResponseWriter, r *http.Request) error {
-	return s.convert(w, r, "lead", func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
+	return s.convert(w, r, func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
 		var in contactsync.LeadInput
 		if err := decodeOptional(b, &in); err != nil {
 			return "", err
@@ -232,7 +232,7 @@ func (s *Server) handleCreateLead(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) error {
-	return s.convert(w, r, "case", func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
+	return s.convert(w, r, func(ctx context.Context, ws string, id int64, b []byte) (string, error) {
 		var in contactsync.CaseInput
 		if err := decodeOptional(b, &in); err != nil {
 			return "", err
@@ -253,10 +253,11 @@ func decodeOptional(b []byte, v any) error {
 	return decodeStrict(b, v)
 }
 
-// convert runs a Lead or Case creation under the request's Idempotency-Key:
-// a repeated key with the same body gets the first answer without a second
-// Salesforce call; the same key with another body is refused.
-func (s *Server) convert(w http.ResponseWriter, r *http.Request, kind string, create func(ctx context.Context, ws string, id int64, body []byte) (string, error)) error {
+// convert runs a Lead or Case creation under the request's Idempotency-Key
+// (see idempotent): a repeated key with the same request gets the first
+// answer without a second Salesforce call; the same key with another request
+// (body, contact or kind) is refused.
+func (s *Server) convert(w http.ResponseWriter, r *http.Request, create func(ctx context.Context, ws string, id int64, body []byte) (string, error)) error {
 	ws, id, err := s.contactRequest(r)
 	if err != nil {
 		return err
@@ -278,24 +279,7 @@ func (s *Server) convert(w http.ResponseWriter, r *http.Request, kind string, cr
 	if len(key) > 255 || !printableASCII(key) {
 		return errorf(http.StatusBadRequest, "invalid", "Idempotency-Key must be 1 to 255 printable ASCII characters")
 	}
-	scope := fmt.Sprintf("%s\x00%s\x00%d\x00%s", ws, kind, id, key)
-	for {
-		e, owner, err := s.idem.begin(r.Context(), scope, fingerprint(body))
-		if err != nil {
-			return err
-		}
-		if !owner {
-			if e == nil {
-				continue // the first attempt failed: try ourselves
-			}
-			w.Header().Set("Idempotent-Replayed", "true")
-			writeJSON(w, http.StatusCreated, createdJSON{ID: e.id})
-			return nil
-		}
-		sfID, err := create(r.Context(), ws, id, body)
-		s.idem.finish(scope, e, sfID, err)
-		return answerCreated(w, sfID, err)
-	}
+	return s.idempotent(w, r, ws, key, body, func() (string, error) { return create(r.Context(), ws, id, body) })
 }
 
 // answerCreated answers 201 with the new record's id, or returns err.

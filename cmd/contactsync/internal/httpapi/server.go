@@ -34,6 +34,11 @@ type Config struct {
 	// Matcher, when set, has the keys of every contact written through the
 	// API invalidated so the engine does not match against stale entries.
 	Matcher *contactsync.Matcher
+	// Idempotency records the answers of Lead and Case creations made with
+	// an Idempotency-Key; Store, when it implements
+	// contactsync.IdempotencyStore and this is nil. Without either, such
+	// requests answer 501.
+	Idempotency contactsync.IdempotencyStore
 	// Auditor records settings changes.
 	Auditor *contactsync.Auditor
 	// AdminToken is the bearer token required on everything but /healthz
@@ -72,7 +77,7 @@ type Server struct {
 	metrics *Metrics
 	mux     *http.ServeMux
 	cache   *fieldCache
-	idem    *idempotency
+	idem    contactsync.IdempotencyStore
 	// sessionKey derives admin page sessions and CSRF tokens.
 	sessionKey []byte
 
@@ -112,13 +117,16 @@ func New(cfg Config) *Server {
 	if m == nil {
 		m = NewMetrics(nil)
 	}
+	if cfg.Idempotency == nil {
+		cfg.Idempotency, _ = cfg.Store.(contactsync.IdempotencyStore)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:        cfg,
 		log:        log,
 		metrics:    m,
 		cache:      newFieldCache(cfg.CacheTTL),
-		idem:       newIdempotency(idempotencySize, idempotencyTTL),
+		idem:       cfg.Idempotency,
 		sessionKey: deriveKey(cfg.AdminToken, "contactsync admin session"),
 		ctx:        ctx,
 		cancel:     cancel,
