@@ -173,8 +173,11 @@
 //
 // # Match cache
 //
-// The Matcher caches key lookups per (workspace, key) in an expiring LRU,
-// negatives included, created once per process. Misses of one call are
+// The Matcher caches key lookups per (workspace, key) in an expiring LRU of
+// bounded size, created once per process. The contacts API's lookups cache
+// negatives too; a pull page's lookups (MatchPage) cache only positive
+// answers, because a pull asks for each key about once and its negatives
+// would fill the cache with entries never hit again. Misses of one call are
 // looked up in one store call; concurrent misses of the same key wait for the
 // lookup in flight. The engine invalidates the keys of the contacts a page
 // creates or changes. A stale negative cannot create a duplicate: CommitPage

@@ -8,15 +8,22 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 )
 
-// DefaultMatcherSize is how many (workspace, key) entries a Matcher keeps.
-const DefaultMatcherSize = 200_000
+// DefaultMatcherSize is how many (workspace, key) entries a Matcher keeps:
+// sized for the contacts API's lookups and a few pages of positive answers
+// from pulls (an entry costs about 250 bytes, so the cache stays under
+// about 12 MB), not for an org's worth of keys.
+const DefaultMatcherSize = 50_000
 
 // Matcher answers "which local contacts have these keys" through a TTL cache.
 // One Matcher is created per process and shared by the engine and the
 // contacts API, which invalidates keys it writes.
 //
-// Negative answers (no contact has the key) are cached too: most keys of a
-// Salesforce org match nothing locally. A stale negative is harmless for
+// Negative answers (no contact has the key) are cached too for Match: most
+// keys of a Salesforce org match nothing locally. MatchPage, which the pull
+// uses, does not cache negatives: a pull looks each key up about once (an
+// initial pull of 1,000,000 records asks for 2,000,000 keys, nearly all
+// negative), so caching them only filled the cache with entries never hit
+// again, and made the process's memory grow with the org. A stale negative is harmless for
 // correctness: Store.CommitPage re-checks, inside its transaction, that a
 // contact it creates matches no existing contact, and fails with ErrConflict
 // otherwise; the engine then invalidates the page's keys and redoes it.
@@ -70,6 +77,17 @@ func NewMatcherSize(store MatchStore, ttl time.Duration, size int) *Matcher {
 // cached nor being looked up by another caller are looked up in one store
 // call.
 func (m *Matcher) Match(ctx context.Context, ws string, keys []Key) (map[Key][]int64, error) {
+	return m.match(ctx, ws, keys, true)
+}
+
+// MatchPage is Match for a pull page: it answers from the cache and from
+// lookups in flight, and caches the positive answers of its own lookup, but
+// not the negative ones.
+func (m *Matcher) MatchPage(ctx context.Context, ws string, keys []Key) (map[Key][]int64, error) {
+	return m.match(ctx, ws, keys, false)
+}
+
+func (m *Matcher) match(ctx context.Context, ws string, keys []Key, cacheNegatives bool) (map[Key][]int64, error) {
 	out := make(map[Key][]int64, len(keys))
 	var (
 		misses []Key
@@ -108,7 +126,7 @@ func (m *Matcher) Match(ctx context.Context, ws string, keys []Key) (map[Key][]i
 			if m.inflight[mk] == mine {
 				delete(m.inflight, mk)
 			}
-			if err == nil && !mine.stale[k] {
+			if err == nil && !mine.stale[k] && (cacheNegatives || len(res[k]) > 0) {
 				m.cache.Add(mk, res[k])
 			}
 		}
@@ -132,7 +150,7 @@ func (m *Matcher) Match(ctx context.Context, ws string, keys []Key) (map[Key][]i
 		if l.err != nil {
 			// The other caller's lookup failed (perhaps its context
 			// ended): look these keys up ourselves.
-			res, err := m.Match(ctx, ws, ks)
+			res, err := m.match(ctx, ws, ks, cacheNegatives)
 			if err != nil {
 				return nil, err
 			}

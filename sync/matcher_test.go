@@ -87,6 +87,40 @@ func TestMatcherCachesHitsAndMisses(t *testing.T) {
 	})
 }
 
+// TestMatcherPageKeepsNegativesOut checks the pull's policy: a page's
+// lookup is answered like Match, caches its positive answers, and leaves
+// its negative ones out of the cache (a pull asks for each key about once).
+func TestMatcherPageKeepsNegativesOut(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *store.Store) {
+		ws, a, _ := matcherStore(t, st)
+		cs := &countingStore{MatchStore: st}
+		m := contactsync.NewMatcher(cs, time.Minute)
+		got, err := m.MatchPage(t.Context(), ws, []contactsync.Key{kA, kNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got[kA], []int64{a.ID}) || got[kNone] != nil || len(got) != 1 {
+			t.Fatalf("match = %v", got)
+		}
+		if m.Len() != 1 {
+			t.Fatalf("cached %d entries, want 1 (the positive answer only)", m.Len())
+		}
+		// The positive answer comes from the cache, the negative is asked
+		// again.
+		got, _ = m.MatchPage(t.Context(), ws, []contactsync.Key{kA, kNone})
+		if cs.calls.Load() != 2 || cs.keys.Load() != 3 || !slices.Equal(got[kA], []int64{a.ID}) {
+			t.Fatalf("second page: %d calls, %d keys, %v; want 2 calls, 3 keys", cs.calls.Load(), cs.keys.Load(), got)
+		}
+		// Match (the contacts API) still caches the negative, and a page
+		// then gets it from the cache.
+		m.Match(t.Context(), ws, []contactsync.Key{kNone})
+		m.MatchPage(t.Context(), ws, []contactsync.Key{kA, kNone})
+		if cs.calls.Load() != 3 || m.Len() != 2 {
+			t.Fatalf("after Match: %d calls, %d entries; want 3 calls, 2 entries", cs.calls.Load(), m.Len())
+		}
+	})
+}
+
 func TestMatcherInvalidate(t *testing.T) {
 	forEachStore(t, func(t *testing.T, st *store.Store) {
 		ws, _, _ := matcherStore(t, st)

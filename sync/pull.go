@@ -249,7 +249,7 @@ func (p *puller) tryPage(ctx context.Context, recs []*SalesforceContact, next Cu
 			keys = append(keys, rec.Keys...)
 		}
 	}
-	matches, err := e.Matcher.Match(ctx, ws, keys)
+	matches, err := e.Matcher.MatchPage(ctx, ws, keys)
 	if err != nil {
 		return nil, fmt.Errorf("match keys: %w", err)
 	}
