@@ -21,9 +21,11 @@ func groupOf(r *SalesforceContact) (bulkGroup, bool) {
 }
 
 // bulkDetector marks bulk-imported records, page by page, for one pass. It
-// remembers the verdict on every group it judged, so a group that spans
-// pages is judged once, whole, and its records on later pages get the same
-// verdict.
+// remembers the verdicts on the groups of the last page, so a group that
+// spans pages is judged once, whole, and its records on the next page get
+// the same verdict. It forgets older verdicts, so that its memory does not
+// grow with the org: a group met again later is judged again, from the
+// mirror, which by then holds its earlier records.
 type bulkDetector struct {
 	ws       string
 	min      int
@@ -121,6 +123,14 @@ func (b *bulkDetector) mark(ctx context.Context, page []*SalesforceContact, full
 			r.BulkImported = true
 		}
 	}
+	// Keep only this page's verdicts.
+	kept := make(map[bulkGroup]bool, len(inPage))
+	for g := range inPage {
+		if v, ok := b.verdicts[g]; ok {
+			kept[g] = v
+		}
+	}
+	b.verdicts = kept
 	return nil
 }
 
