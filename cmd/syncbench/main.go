@@ -243,7 +243,7 @@ func (b *bench) scenario(ctx context.Context, db string, size int, path string, 
 		if b.c.profile != "" && strings.HasPrefix(name, "initial") {
 			base := filepath.Join(b.c.profile, fmt.Sprintf("%s-%s-%d", db, path, size))
 			argv = []string{filepath.Join(b.dir, "syncbench"), "-child-sync"}
-			penv = append(slices.Clip(env), "SYNCBENCH_CPUPROFILE="+base+".cpu.pprof", "SYNCBENCH_MEMPROFILE="+base+".alloc.pprof")
+			penv = append(slices.Clip(env), "SYNCBENCH_CPUPROFILE="+base+".cpu.pprof", "SYNCBENCH_MEMPROFILE="+base+".alloc.pprof", "SYNCBENCH_HEAPPROFILE="+base+".heap.pprof")
 			note = strings.TrimSpace(note + " profiled (internal driver)")
 		}
 		m, err := runSync(ctx, argv, penv)
