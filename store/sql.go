@@ -188,14 +188,7 @@ func (a textArray) Value() (driver.Value, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteByte('"')
-		for j := 0; j < len(v); j++ {
-			if v[j] == '"' || v[j] == '\\' {
-				b.WriteByte('\\')
-			}
-			b.WriteByte(v[j])
-		}
-		b.WriteByte('"')
+		quoteArrayElem(&b, v)
 	}
 	b.WriteByte('}')
 	return b.String(), nil
