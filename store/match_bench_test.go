@@ -26,76 +26,68 @@ func BenchmarkMatchPage(b *testing.B) {
 	if testing.Short() {
 		b.Skip("seeds 1,000,000 contacts")
 	}
-	for _, db := range []string{"postgres", "sqlite"} {
-		b.Run(db, func(b *testing.B) {
-			var s *store.Store
-			if db == "sqlite" {
-				s = storetest.SQLite(b)
-			} else {
-				s = storetest.Postgres(b)
+	storetest.ForEachB(b, func(b *testing.B, s *store.Store) {
+		ctx := context.Background()
+		mustWorkspace(b, s, "w")
+		seedContacts(b, s, "w", matchStoreSize)
+		const page = 2000
+		pageKeys := func(i int) []contactsync.Key {
+			keys := make([]contactsync.Key, 0, 2*page)
+			for j := range page {
+				// Every other record matches an existing contact;
+				// the others are new to the store.
+				n := (i*page + j) % (2 * matchStoreSize)
+				keys = append(keys, contactsync.Key{Kind: contactsync.KeyEmail, Value: fmt.Sprintf("person%d@example.com", n)},
+					contactsync.Key{Kind: contactsync.KeyPhone, Value: fmt.Sprintf("+1415%07d", n)})
 			}
-			ctx := context.Background()
-			mustWorkspace(b, s, "w")
-			seedContacts(b, s, "w", matchStoreSize)
-			const page = 2000
-			pageKeys := func(i int) []contactsync.Key {
-				keys := make([]contactsync.Key, 0, 2*page)
-				for j := range page {
-					// Every other record matches an existing contact;
-					// the others are new to the store.
-					n := (i*page + j) % (2 * matchStoreSize)
-					keys = append(keys, contactsync.Key{Kind: contactsync.KeyEmail, Value: fmt.Sprintf("person%d@example.com", n)},
-						contactsync.Key{Kind: contactsync.KeyPhone, Value: fmt.Sprintf("+1415%07d", n)})
-				}
-				return keys
-			}
-			check := func(b *testing.B, got map[contactsync.Key][]int64) {
-				b.Helper()
-				n := 0
-				for _, ids := range got {
-					if len(ids) > 0 {
-						n++
-					}
-				}
-				if n != page { // half of the 2,000 records, two keys each
-					b.Fatalf("%d keys matched, want %d", n, page)
+			return keys
+		}
+		check := func(b *testing.B, got map[contactsync.Key][]int64) {
+			b.Helper()
+			n := 0
+			for _, ids := range got {
+				if len(ids) > 0 {
+					n++
 				}
 			}
-			b.Run("cold", func(b *testing.B) {
-				for i := 0; b.Loop(); i++ {
-					b.StopTimer()
-					m := contactsync.NewMatcher(s, time.Minute)
-					keys := pageKeys(i)
-					b.StartTimer()
-					got, err := m.Match(ctx, "w", keys)
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.StopTimer()
-					check(b, got)
-					b.StartTimer()
-				}
-				b.ReportMetric(float64(b.N*page)/b.Elapsed().Seconds(), "records/s")
-			})
-			b.Run("warm", func(b *testing.B) {
-				m := contactsync.NewMatcher(s, time.Hour)
-				keys := pageKeys(7)
-				if _, err := m.Match(ctx, "w", keys); err != nil {
+			if n != page { // half of the 2,000 records, two keys each
+				b.Fatalf("%d keys matched, want %d", n, page)
+			}
+		}
+		b.Run("cold", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				m := contactsync.NewMatcher(s, time.Minute)
+				keys := pageKeys(i)
+				b.StartTimer()
+				got, err := m.Match(ctx, "w", keys)
+				if err != nil {
 					b.Fatal(err)
 				}
-				for b.Loop() {
-					got, err := m.Match(ctx, "w", keys)
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.StopTimer()
-					check(b, got)
-					b.StartTimer()
-				}
-				b.ReportMetric(float64(b.N*page)/b.Elapsed().Seconds(), "records/s")
-			})
+				b.StopTimer()
+				check(b, got)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.N*page)/b.Elapsed().Seconds(), "records/s")
 		})
-	}
+		b.Run("warm", func(b *testing.B) {
+			m := contactsync.NewMatcher(s, time.Hour)
+			keys := pageKeys(7)
+			if _, err := m.Match(ctx, "w", keys); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				got, err := m.Match(ctx, "w", keys)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				check(b, got)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(b.N*page)/b.Elapsed().Seconds(), "records/s")
+		})
+	})
 }
 
 // seedContacts inserts n contacts with an email and a phone key each, in

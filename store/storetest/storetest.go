@@ -36,6 +36,13 @@ func ForEach(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
+// ForEachB is ForEach for benchmarks.
+func ForEachB(b *testing.B, fn func(b *testing.B, s *store.Store)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, SQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, Postgres(b)) })
+}
+
 // SQLite returns a migrated store on a new database file in t.TempDir,
 // closed in t.Cleanup.
 func SQLite(t testing.TB) *store.Store {
