@@ -273,6 +273,19 @@ func (d *decider) merge(c *Contact, base map[string]string, pending map[string][
 	return set, newBase, conflicts, push
 }
 
+// changedKeys returns the keys contacts gained or lost through the page's
+// decisions so far.
+func (d *decider) changedKeys() []Key {
+	keys := make([]Key, 0, len(d.gainedKeys)+len(d.lostKeys))
+	for k := range d.gainedKeys {
+		keys = append(keys, k)
+	}
+	for k := range d.lostKeys {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
 // applyLocally records set in the decider's copy of the contact, so a later
 // record of the page merging into the same contact sees it.
 func (d *decider) applyLocally(cid int64, set map[string]string) {

@@ -336,16 +336,12 @@ func (p *puller) tryPage(ctx context.Context, recs []*SalesforceContact, next Cu
 		}
 		if out.Update != nil {
 			pg.Updates = append(pg.Updates, *out.Update)
-			c := contacts[out.Update.ContactID]
-			stale = append(stale, c.Keys(region)...)
-			if changesKeys(out.Update.Set) {
-				for a, v := range out.Update.Set {
-					_ = c.Set(a, v)
-				}
-				stale = append(stale, c.Keys(region)...)
-			}
 		}
 	}
+	// Keys contacts gained or lost in this page are stale too (the
+	// decider's contacts already hold the new values, so only it knows the
+	// old keys).
+	stale = append(stale, d.changedKeys()...)
 	var created []int64
 	if !r.opts.DryRun {
 		e.hook("pull.commit")
@@ -358,17 +354,6 @@ func (p *puller) tryPage(ctx context.Context, recs []*SalesforceContact, next Cu
 	}
 	p.report(ctx, order, outs, created)
 	return nil, nil
-}
-
-// changesKeys reports whether setting these attributes can change a
-// contact's match keys.
-func changesKeys(set map[string]string) bool {
-	for a := range set {
-		if a == AttrEmail || a == AttrPhone || a == AttrMobilePhone {
-			return true
-		}
-	}
-	return false
 }
 
 // report audits the page's decisions and counts them in the run summary,

@@ -455,8 +455,6 @@ func TestPullBulkImport(t *testing.T) {
 			forEachStore(t, func(t *testing.T, st *store.Store) {
 				f := newFixture(t, st, fixtureOptions{PageSize: 200,
 					Settings: func(s *contactsync.Settings) { s.IncludeBulkImport = include }})
-				base := time.Now().Add(-time.Hour)
-				_ = base
 				// 195 people created one by one, each in its own second
 				// (back-dated stamps are not possible, so vary creators
 				// instead: each belongs to a group of one).
@@ -600,6 +598,38 @@ func TestPullInitialLoadScale(t *testing.T) {
 			time.Since(start).Round(time.Millisecond), f.apiCalls()-pullCalls, bsum.Created, bsum.Ambiguous, bsum.Skipped)
 		if sum.Pulled != n {
 			t.Errorf("pulled %d, want %d", sum.Pulled, n)
+		}
+	})
+}
+
+// A pulled change of a linked contact's email drops the old key from the
+// match cache: the old address no longer matches the contact.
+func TestPullKeyChangeInvalidatesCache(t *testing.T) {
+	forEachStore(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, fixtureOptions{AutoCreateOff: true})
+		c := f.createContact(t, contactsync.Contact{LastName: "Doe", Email: "old@example.com", Source: contactsync.SourceLocal})
+		id := f.sfNew(t, map[string]any{"Email": "old@example.com"})
+		f.run(t)
+		if l, ok := f.link(t, id); !ok || l.ContactID != c.ID {
+			t.Fatalf("link = %+v (%v), want contact %d", l, ok, c.ID)
+		}
+		// A lookup between passes (the contacts API's) caches the old key.
+		old := contactsync.Key{Kind: contactsync.KeyEmail, Value: "old@example.com"}
+		if m, err := f.eng.Matcher.Match(f.ctx, f.ws, []contactsync.Key{old}); err != nil || len(m[old]) != 1 {
+			t.Fatalf("before the change: %v (%v), want the contact", m, err)
+		}
+		f.sfSet(t, id, map[string]any{"Email": "new@example.com"})
+		f.run(t)
+		got, err := st.Contact(f.ctx, f.ws, c.ID)
+		if err != nil || got.Email != "new@example.com" {
+			t.Fatalf("contact = %+v (%v), want the pulled email", got, err)
+		}
+		m, err := f.eng.Matcher.Match(f.ctx, f.ws, []contactsync.Key{old})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m[old]) != 0 {
+			t.Errorf("the cache still matches the old email to %v", m[old])
 		}
 	})
 }
