@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"time"
 
@@ -94,20 +93,6 @@ const (
 // Postgres reports whether DatabaseURL names a PostgreSQL database rather
 // than a SQLite file.
 func (c Config) Postgres() bool { return isPostgresURL(c.DatabaseURL) }
-
-// HTTPLoopback reports whether HTTPAddr listens only on a loopback address.
-// Without an admin token the server must not listen anywhere else.
-func (c Config) HTTPLoopback() bool {
-	host, _, err := net.SplitHostPort(c.HTTPAddr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
 
 // RequireSecretKey returns an error naming CONTACTSYNC_SECRET_KEY when no key
 // is configured. Commands that store a refresh token (connect) call it.

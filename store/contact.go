@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -367,7 +368,7 @@ func (s *Store) UpdateContact(ctx context.Context, ws string, id int64, fn func(
 		}
 		after := before
 		after.Tags = slices.Clone(before.Tags)
-		after.Custom = cloneMap(before.Custom)
+		after.Custom = maps.Clone(before.Custom)
 		if err := fn(&after); err != nil {
 			return err
 		}
@@ -443,15 +444,4 @@ func nonNil(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }

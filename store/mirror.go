@@ -119,8 +119,3 @@ func (s *Store) upsertMirror(tx *gorm.DB, ws string, recs []contactsync.Salesfor
 	err = s.insertRows(tx, "sf_contact_keys", []string{"workspace_id", "sf_id", "kind", "value"}, keyRows, "ON CONFLICT DO NOTHING")
 	return wrap("insert mirror keys", err)
 }
-
-// UpsertMirror writes mirror rows outside a page commit (backfills, tests).
-func (s *Store) UpsertMirror(ctx context.Context, ws string, recs []contactsync.SalesforceContact) error {
-	return s.tx(ctx, func(tx *gorm.DB) error { return s.upsertMirror(tx, ws, recs) })
-}

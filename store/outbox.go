@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -88,7 +89,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, ws string, limit int, visibilit
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	slices.SortFunc(rows, func(a, b outboxRow) int { return int(a.ID - b.ID) })
+	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
 	ids := make([]int64, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ContactID

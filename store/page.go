@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
@@ -155,7 +156,7 @@ func (s *Store) applyUpdates(tx *gorm.DB, ws, region string, updates []contactsy
 			}
 			c.Version++
 			current[c.ID] = c
-			if newKeys := c.Keys(region); !equalKeys(oldKeys, newKeys) {
+			if newKeys := c.Keys(region); !slices.Equal(oldKeys, newKeys) {
 				if err := s.replaceKeys(tx, ws, c.ID, newKeys); err != nil {
 					return err
 				}
@@ -178,18 +179,6 @@ func (s *Store) applyUpdates(tx *gorm.DB, ws, region string, updates []contactsy
 		}
 	}
 	return nil
-}
-
-func equalKeys(a, b []contactsync.Key) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // saveCursor stores the workspace's cursor.
