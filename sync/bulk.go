@@ -33,8 +33,6 @@ type bulkDetector struct {
 	store    MatchStore
 	src      Source
 	verdicts map[bulkGroup]bool
-	// sourceCalls counts Source.CountCreatedTogether calls.
-	sourceCalls int
 }
 
 func newBulkDetector(ws string, min int, marker BulkMarker, store MatchStore, src Source) *bulkDetector {
@@ -103,7 +101,6 @@ func (b *bulkDetector) mark(ctx context.Context, page []*SalesforceContact, full
 			if err != nil {
 				return fmt.Errorf("count bulk group: %w", err)
 			}
-			b.sourceCalls++
 			total = c
 		} else {
 			c, err := b.store.CountCreatedTogether(ctx, b.ws, g.createdBy, time.Unix(g.second, 0).UTC())

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -101,10 +102,10 @@ func LeadFields(c *Contact, in LeadInput) map[string]string {
 		"LastName":    orDefault(c.LastName, placeholderName),
 		"Company":     orDefault(strings.TrimSpace(in.Company), placeholderName),
 		"Email":       c.Email,
-		"Phone":       firstNonEmpty(c.Phone, c.MobilePhone),
-		"Title":       firstNonEmpty(in.Title, c.Title),
-		"LeadSource":  firstNonEmpty(in.LeadSource, c.LeadSource, DefaultLeadSource),
-		"Description": firstNonEmpty(in.Description, c.Description),
+		"Phone":       cmp.Or(c.Phone, c.MobilePhone),
+		"Title":       cmp.Or(in.Title, c.Title),
+		"LeadSource":  cmp.Or(in.LeadSource, c.LeadSource, DefaultLeadSource),
+		"Description": cmp.Or(in.Description, c.Description),
 	}
 	if c.Phone != "" && c.MobilePhone != "" {
 		f["MobilePhone"] = c.MobilePhone
@@ -131,7 +132,7 @@ func CaseFields(c *Contact, sfID string, in CaseInput) map[string]string {
 		"ContactId":     sfID,
 		"SuppliedName":  strings.TrimSpace(c.FirstName + " " + c.LastName),
 		"SuppliedEmail": c.Email,
-		"SuppliedPhone": firstNonEmpty(c.Phone, c.MobilePhone),
+		"SuppliedPhone": cmp.Or(c.Phone, c.MobilePhone),
 	}
 	return finish(f, in.Fields)
 }
@@ -165,7 +166,7 @@ func (e *Engine) auditConvert(ctx context.Context, w Workspace, c *Contact, id, 
 		Decision:     DecisionCreated,
 		Reason:       reason,
 		Email:        c.Email,
-		Phone:        firstNonEmpty(c.Phone, c.MobilePhone),
+		Phone:        cmp.Or(c.Phone, c.MobilePhone),
 	})
 }
 

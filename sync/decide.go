@@ -234,7 +234,7 @@ func (d *decider) decideLinked(rec *SalesforceContact, cid int64) outcome {
 	}
 	if len(set) > 0 {
 		out.Decision = DecisionUpdated
-		out.Reason = "fields: " + strings.Join(sortedAttrs(set), ",")
+		out.Reason = "fields: " + strings.Join(slices.Sorted(maps.Keys(set)), ",")
 	} else {
 		out.Decision, out.Reason = DecisionSkipped, ReasonNoChanges
 	}
@@ -428,8 +428,4 @@ func appendUnique(s []int64, vs ...int64) []int64 {
 		}
 	}
 	return s
-}
-
-func sortedAttrs(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
 }

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -110,25 +111,11 @@ func (p *puller) stream(ctx context.Context, since Cursor) error {
 	}
 	return p.r.src.Changes(ctx, q, func(page ChangesPage) error {
 		p.e.hook("pull.page")
-		if err := p.renewLease(ctx); err != nil {
+		if err := p.e.renewLease(ctx, p.r); err != nil {
 			return err
 		}
 		return p.page(ctx, page)
 	})
-}
-
-// renewLease extends the lease before each page, so a pass that lost it
-// stops before writing (CommitPage checks it again inside its transaction).
-func (p *puller) renewLease(ctx context.Context) error {
-	if p.r.lease.Holder == "" {
-		return nil
-	}
-	l, err := p.e.Store.RenewLease(ctx, p.r.lease, p.e.LeaseTTL)
-	if err != nil {
-		return fmt.Errorf("renew lease: %w", err)
-	}
-	p.r.lease = l
-	return nil
 }
 
 // page applies one page of records, redoing it when the commit loses a race.
@@ -385,7 +372,7 @@ func (p *puller) report(ctx context.Context, recs []*SalesforceContact, outs []o
 			s.Unlinked++
 		}
 		ev := AuditEvent{Direction: AuditPull, SalesforceID: rec.ID, ContactID: out.ContactID,
-			MatchedBy: out.MatchedBy, Email: rec.Fields[FieldEmail], Phone: firstSet(rec.Fields[FieldPhone], rec.Fields[FieldMobilePhone])}
+			MatchedBy: out.MatchedBy, Email: rec.Fields[FieldEmail], Phone: cmp.Or(rec.Fields[FieldPhone], rec.Fields[FieldMobilePhone])}
 		for _, f := range out.Conflicts {
 			c := ev
 			c.Decision = DecisionConflict
@@ -408,15 +395,6 @@ func (p *puller) conflictWinner(sfField string) string {
 		}
 	}
 	return string(SalesforceWins)
-}
-
-func firstSet(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // normalizeKeys sets the match keys of recs. A record whose email and phone

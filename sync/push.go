@@ -1,9 +1,11 @@
 package sync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -58,7 +60,7 @@ func (e *Engine) push(ctx context.Context, r *run) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := e.renewPushLease(ctx, r); err != nil {
+		if err := e.renewLease(ctx, r); err != nil {
 			return err
 		}
 		if r.src.Usage().Paused {
@@ -102,9 +104,10 @@ func (e *Engine) push(ctx context.Context, r *run) error {
 	return nil
 }
 
-// renewPushLease extends the pass's lease before each batch, so a long push
-// keeps it, and stops the push when another process took it over.
-func (e *Engine) renewPushLease(ctx context.Context, r *run) error {
+// renewLease extends the pass's lease before each page or push batch, so a
+// long pass keeps it, and stops the pass when another process took it over
+// (CommitPage checks it again inside its transaction).
+func (e *Engine) renewLease(ctx context.Context, r *run) error {
 	if r.lease.Holder == "" {
 		return nil
 	}
@@ -162,11 +165,7 @@ type pushBatch struct {
 }
 
 func (e *Engine) newPushBatch(r *run, items []Claimed) *pushBatch {
-	fields := e.Fields
-	if fields == nil {
-		fields = DefaultFieldMap()
-	}
-	return &pushBatch{e: e, r: r, fields: fields, items: items, decided: make(map[int64]bool, len(items))}
+	return &pushBatch{e: e, r: r, fields: e.fieldMap(), items: items, decided: make(map[int64]bool, len(items))}
 }
 
 // run decides every item of the batch. It returns an error only for a
@@ -229,7 +228,7 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 	// batch (the write) instead of two. A live read would not close the
 	// race either (Collections has no conditional update); see "Push
 	// conflicts" in doc.go.
-	current, err := b.remoteValues(ctx, ids, sortedKeys(fieldSet))
+	current, err := b.remoteValues(ctx, ids, slices.Sorted(maps.Keys(fieldSet)))
 	if err != nil {
 		return err
 	}
@@ -243,7 +242,7 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 			continue
 		}
 		var conflicts, overwritten []string
-		for _, f := range sortedKeys(p.diff) {
+		for _, f := range slices.Sorted(maps.Keys(p.diff)) {
 			local, remote := p.diff[f], rec.Fields[f]
 			// A value an unrecorded earlier push sent is ours, not a
 			// change made in Salesforce.
@@ -317,7 +316,7 @@ func (b *pushBatch) pushUpdates(ctx context.Context, items []*Claimed) error {
 			}
 			b.done(p.c, withBase(p.c.Link, p.base))
 			b.pushed++
-			b.event(p.c, p.c.Link.SalesforceID, DecisionPushed, "", "updated "+strings.Join(sortedKeys(p.diff), ","))
+			b.event(p.c, p.c.Link.SalesforceID, DecisionPushed, "", "updated "+strings.Join(slices.Sorted(maps.Keys(p.diff)), ","))
 		case errors.Is(werr, ErrNotFound):
 			b.gone(p.c)
 		default:
@@ -471,7 +470,7 @@ func (b *pushBatch) event(c *Claimed, sfID string, d Decision, matchedBy, reason
 		MatchedBy:    matchedBy,
 		Reason:       reason,
 		Email:        c.Contact.Email,
-		Phone:        firstNonEmpty(c.Contact.Phone, c.Contact.MobilePhone),
+		Phone:        cmp.Or(c.Contact.Phone, c.Contact.MobilePhone),
 	})
 }
 
@@ -503,28 +502,10 @@ func withBase(l *Link, base map[string]string) *Link {
 	return &nl
 }
 
+// cloneBase copies a base; the copy is never nil, so it can be written to.
 func cloneBase(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
+	if m == nil {
+		return map[string]string{}
 	}
-	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return maps.Clone(m)
 }
